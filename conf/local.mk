@@ -1,0 +1,2 @@
+# Shipped configuration
+EXTRA_DIST += conf/auralog.conf

@@ -1,0 +1,46 @@
+/* buf.h - growable byte buffer, reused on the hot path.
+ *
+ * A buffer owns its storage.  Appending never fails: on out-of-memory the
+ * process logs and aborts (a forwarder that cannot allocate a few KiB cannot
+ * do anything useful; systemd-journal-upload behaves the same way).
+ * Contents are always NUL-terminated past len, so data can be passed as a C
+ * string when it holds no NUL bytes. */
+#pragma once
+#include <stdarg.h>
+#include <stddef.h>
+
+struct aura_buf {
+    char *data;
+    size_t len;
+    size_t cap;
+};
+
+#define AURA_BUF_INIT {NULL, 0, 0}
+
+void aura_buf_init(struct aura_buf *b);
+void aura_buf_free(struct aura_buf *b);            /* releases storage; b may be reused */
+void aura_buf_reserve(struct aura_buf *b, size_t extra); /* room for extra more bytes + NUL */
+void aura_buf_append(struct aura_buf *b, const void *p, size_t n);
+void aura_buf_puts(struct aura_buf *b, const char *s);
+void aura_buf_printf(struct aura_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+char *aura_buf_steal(struct aura_buf *b);          /* caller owns the returned string; b is emptied */
+
+static inline void aura_buf_reset(struct aura_buf *b) {
+    b->len = 0;
+    if (b->data)
+        b->data[0] = '\0';
+}
+
+static inline void aura_buf_putc(struct aura_buf *b, char c) {
+    if (b->len + 2 > b->cap)
+        aura_buf_reserve(b, 1);
+    b->data[b->len++] = c;
+    b->data[b->len] = '\0';
+}
+
+/* Allocation helpers that abort on OOM. */
+void *aura_malloc(size_t n);
+void *aura_calloc(size_t n, size_t size);
+void *aura_realloc(void *p, size_t n);
+char *aura_strdup(const char *s);
+char *aura_strndup(const char *s, size_t n);

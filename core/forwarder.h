@@ -1,0 +1,79 @@
+/* forwarder.h - the delivery engine front ends hand entries to (SPEC §7).
+ *
+ * Entries are encoded at submit time, queued with a sequence number (1, 2,
+ * 3 ... in submit order), batched (flush_interval, max_batch_entries,
+ * max_batch_bytes), sent with retries, and acknowledged: the front end is
+ * told a watermark W meaning "every entry with seq <= W is done" (delivered
+ * with a 2xx, or dropped after the server rejected it alone).  Error/fatal
+ * entries go out at once on their own connection (urgent lane) and are never
+ * queued behind a batch in retry.
+ *
+ * Memory is bounded by max_queue_entries unacknowledged entries:
+ *  - AURA_FULL_BLOCK (journal reader, omauralog --confirm): submit refuses
+ *    with -EAGAIN when full; hooks.writable() is called when there is room.
+ *  - AURA_FULL_DROP_OLDEST (omauralog without --confirm): the oldest queued
+ *    non-error entry not yet in flight is dropped and counted. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct aura_loop;
+struct aura_config;
+struct aura_global;
+struct aura_entry;
+struct aura_forwarder;
+
+enum aura_full_policy { AURA_FULL_BLOCK, AURA_FULL_DROP_OLDEST };
+
+struct aura_forwarder_hooks {
+    void *userdata;
+    void (*acked)(void *userdata, uint64_t watermark); /* may be NULL */
+    void (*writable)(void *userdata);                  /* may be NULL */
+};
+
+struct aura_stats {
+    uint64_t read;      /* submitted by the front end */
+    uint64_t sent;      /* entries in requests that got a 2xx */
+    uint64_t acked;     /* entries done (sent or dropped) */
+    uint64_t retried;   /* requests sent again */
+    uint64_t dropped;   /* rejected alone by the server (4xx) */
+    uint64_t overflow;  /* dropped by AURA_FULL_DROP_OLDEST */
+    uint64_t bytes;     /* request body bytes acknowledged by the server */
+    uint64_t requests;  /* HTTP requests made */
+    size_t backlog;     /* entries not yet done */
+};
+
+/* out: when non-NULL, the --stdout sink: every request is written to out as
+ * one JSON line {"path":"/v1/logs","body":{...}} instead of sent, with the
+ * same batching, and acknowledged at once.  No API key needed then. */
+int aura_forwarder_new(struct aura_loop *loop, const struct aura_config *cfg, const struct aura_global *global,
+                       enum aura_full_policy policy, FILE *out, const struct aura_forwarder_hooks *hooks,
+                       struct aura_forwarder **ret);
+void aura_forwarder_free(struct aura_forwarder *f);
+
+/* Encode e and queue it; *seq gets its sequence number.  -EAGAIN when full
+ * under AURA_FULL_BLOCK (nothing queued). */
+int aura_forwarder_submit(struct aura_forwarder *f, const struct aura_entry *e, uint64_t *seq);
+bool aura_forwarder_full(const struct aura_forwarder *f);
+/* Every entry with seq <= the returned value is done. */
+uint64_t aura_forwarder_watermark(const struct aura_forwarder *f);
+/* Highest seq handed out so far (0 before the first submit). */
+uint64_t aura_forwarder_last_seq(const struct aura_forwarder *f);
+/* Send what is buffered now instead of waiting for flush_interval. */
+void aura_forwarder_flush(struct aura_forwarder *f);
+/* Microseconds the oldest unacknowledged entry has been failing to deliver
+ * (0 when nothing is failing): omauralog uses it to give up on a commit. */
+uint64_t aura_forwarder_failing_us(const struct aura_forwarder *f);
+
+/* SIGHUP: flush what was buffered under the old configuration, then use
+ * cfg/global for everything queued from now on.  The forwarder does not own
+ * cfg/global; the caller keeps the old ones alive until
+ * aura_forwarder_idle_old() says they are no longer used. */
+int aura_forwarder_reconfigure(struct aura_forwarder *f, const struct aura_config *cfg,
+                               const struct aura_global *global);
+
+void aura_forwarder_get_stats(const struct aura_forwarder *f, struct aura_stats *st);
+/* "read=.. sent=.. acked=.. retried=.. dropped=.. overflow=.. bytes=.. backlog=.." */
+void aura_stats_format(const struct aura_stats *st, char *out, size_t size);

@@ -1,0 +1,38 @@
+/* log.h - the bridge's own diagnostics: whole lines on stderr,
+ * "program: level: text".  Library-style core code logs at debug only and
+ * returns 0 / -errno; program code decides what to say.
+ *
+ * The API key must never reach these functions. */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+
+enum aura_log_level { AURA_LOG_ERR = 3, AURA_LOG_WARNING = 4, AURA_LOG_NOTICE = 5, AURA_LOG_INFO = 6, AURA_LOG_DEBUG = 7 };
+
+void aura_log_init(const char *program, bool verbose);
+const char *aura_log_program(void);
+bool aura_log_verbose(void);
+void aura_log(enum aura_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Log and return a negative errno in one statement: return aura_log_errno(-r, ...). */
+int aura_log_errno(int err, enum aura_log_level level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Rate-limited warning: logs at most once per interval_s per limiter; the
+ * number of suppressed repeats is appended to the next line that gets out. */
+struct aura_ratelimit {
+    uint64_t last_us;
+    uint64_t suppressed;
+    unsigned interval_s;
+};
+#define AURA_RATELIMIT(sec) {0, 0, (sec)}
+void aura_log_limited(struct aura_ratelimit *rl, enum aura_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Optional hook: every line logged at >= threshold severity (numerically <=)
+ * is also passed here (capture_errors self-reports).  NULL disables. */
+typedef void (*aura_log_hook)(enum aura_log_level level, const char *line, void *userdata);
+void aura_log_set_hook(aura_log_hook hook, void *userdata);
+
+/* Monotonic and realtime clocks in microseconds. */
+uint64_t aura_now_us(void);
+int64_t aura_realtime_us(void);
