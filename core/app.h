@@ -55,6 +55,7 @@ struct aura_app {
     void *userdata;           /* fe->userdata */
     const char *config_path;
     bool check, use_stdout, verbose;
+    enum aura_full_policy full_policy; /* starts as fe->full_policy; parse_option may change it */
     struct aura_config *cfg;
     struct aura_host *host;
     struct aura_global *global;

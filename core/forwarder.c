@@ -1,3 +1,523 @@
+/* forwarder.c - batching, the urgent lane, retries, splitting, acknowledgements.
+ *
+ * Two lanes, each one connection carrying one request at a time:
+ *  - normal: batches of non-error entries to /v1/logs, in submit order; a
+ *    batch in retry holds the lane (order is kept, nothing overtakes it);
+ *  - urgent: error/fatal entries, sent at once to /v1/logs/single, or as one
+ *    /v1/logs batch when several are pending (an error storm); never behind
+ *    the normal lane.
+ * A request keeps its items until the outcome is known:
+ *   2xx        -> items done (acknowledged)
+ *   retryable  -> same items again after backoff (Retry-After honoured)
+ *   401/403/3xx-> same items again every retry_max, cause logged once a minute
+ *   other 4xx  -> split in halves until the rejected entry is alone; drop it. */
 #include "config.h"
 
 #include "forwarder.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "config.h"
+#include "entry.h"
+#include "http.h"
+#include "log.h"
+#include "loop.h"
+#include "queue.h"
+
+#define STDOUT_KEY_PLACEHOLDER "(redacted)"
+
+struct settings {
+    char *api_key;
+    char *endpoint;
+    char *ca_file;
+    char *environment;
+    double flush_interval, timeout, retry_initial, retry_max;
+    size_t max_batch_entries, max_batch_bytes, max_message_bytes, max_queue_entries;
+};
+
+struct lane {
+    struct aura_forwarder *f;
+    const char *name;
+    bool urgent;
+    struct aura_http http;
+    struct aura_fifo *fifo;
+    /* the request being sent or waiting to be retried */
+    struct aura_item **items;
+    size_t n_items, cap_items;
+    const char *path;
+    struct aura_buf body;
+    unsigned attempt;
+    bool active;      /* holds items */
+    bool in_flight;   /* an HTTP transfer is running */
+    struct aura_timer retry_timer;
+    uint64_t failing_since_us;
+    bool fault_reported;
+    struct aura_ratelimit rl_fail;
+};
+
+struct aura_forwarder {
+    struct aura_loop *loop;
+    struct settings set;
+    struct aura_http_settings http_set;
+    const struct aura_global *global;
+    enum aura_full_policy policy;
+    FILE *out;
+    struct aura_forwarder_hooks hooks;
+    struct aura_queue q;
+    struct lane normal, urgent;
+    struct aura_timer flush_timer;
+    bool flush_requested;
+    bool was_full;
+    uint64_t reported_watermark;
+    struct aura_buf enc;
+    struct aura_stats st;
+    struct aura_ratelimit rl_drop, rl_overflow, rl_config;
+};
+
+static void settings_free(struct settings *s) {
+    free(s->api_key);
+    free(s->endpoint);
+    free(s->ca_file);
+    free(s->environment);
+    memset(s, 0, sizeof *s);
+}
+
+static void settings_from_config(struct settings *s, const struct aura_config *cfg) {
+    settings_free(s);
+    s->api_key = cfg->api_key ? aura_strdup(cfg->api_key) : NULL;
+    s->endpoint = aura_strdup(cfg->endpoint ? cfg->endpoint : "");
+    s->ca_file = cfg->ca_file ? aura_strdup(cfg->ca_file) : NULL;
+    s->environment = aura_strdup(cfg->environment ? cfg->environment : "");
+    s->flush_interval = cfg->flush_interval;
+    s->timeout = cfg->timeout;
+    s->retry_initial = cfg->retry_initial;
+    s->retry_max = cfg->retry_max;
+    s->max_batch_entries = cfg->max_batch_entries ? cfg->max_batch_entries : 1;
+    s->max_batch_bytes = cfg->max_batch_bytes;
+    s->max_message_bytes = cfg->max_message_bytes;
+    s->max_queue_entries = cfg->max_queue_entries ? cfg->max_queue_entries : 1;
+}
+
+static void apply_settings(struct aura_forwarder *f) {
+    f->http_set.endpoint = f->set.endpoint;
+    f->http_set.ca_file = f->set.ca_file;
+    f->http_set.timeout = f->set.timeout;
+}
+
+static void lane_kick(struct lane *l);
+static void lane_http_done(struct aura_http *h, void *userdata);
+
+static uint64_t sec_to_us(double s) {
+    return s <= 0 ? 0 : (uint64_t)(s * 1e6);
+}
+
+/* Tell the front end what is newly done, and whether there is room again. */
+static void notify(struct aura_forwarder *f) {
+    uint64_t wm = aura_queue_watermark(&f->q);
+    f->st.backlog = f->q.n_live;
+    if (wm != f->reported_watermark) {
+        f->reported_watermark = wm;
+        if (f->hooks.acked)
+            f->hooks.acked(f->hooks.userdata, wm);
+    }
+    if (f->was_full && f->q.n_live < f->set.max_queue_entries) {
+        f->was_full = false;
+        if (f->hooks.writable)
+            f->hooks.writable(f->hooks.userdata);
+    }
+}
+
+static void lane_release(struct lane *l) {
+    l->n_items = 0;
+    l->active = false;
+    l->attempt = 0;
+    aura_buf_reset(&l->body);
+}
+
+static void lane_succeeded(struct lane *l) {
+    struct aura_forwarder *f = l->f;
+    for (size_t i = 0; i < l->n_items; i++)
+        aura_queue_done(&f->q, l->items[i]);
+    f->st.sent += l->n_items;
+    f->st.acked += l->n_items;
+    f->st.bytes += l->body.len;
+    if (l->failing_since_us) {
+        uint64_t secs = (aura_now_us() - l->failing_since_us) / 1000000u;
+        aura_log(AURA_LOG_NOTICE, "delivery to %s recovered after %llu s", f->set.endpoint,
+                 (unsigned long long)secs);
+    }
+    l->failing_since_us = 0;
+    l->fault_reported = false;
+    lane_release(l);
+}
+
+/* Build the request body for the lane's items with the current key. */
+static void lane_build_body(struct lane *l) {
+    struct aura_forwarder *f = l->f;
+    const char *key = f->out ? STDOUT_KEY_PLACEHOLDER : (f->set.api_key ? f->set.api_key : "");
+    aura_buf_reset(&l->body);
+    if (l->n_items == 1 && l->urgent) {
+        l->path = "/v1/logs/single";
+        aura_body_single(&l->body, key, l->items[0]->json, l->items[0]->len);
+    } else {
+        l->path = "/v1/logs";
+        aura_body_batch_begin(&l->body, key);
+        for (size_t i = 0; i < l->n_items; i++)
+            aura_body_batch_add(&l->body, l->items[i]->json, l->items[i]->len, i == 0);
+        aura_body_batch_end(&l->body);
+    }
+}
+
+static void lane_send(struct lane *l) {
+    struct aura_forwarder *f = l->f;
+    lane_build_body(l);
+    f->st.requests++;
+    if (l->attempt > 0)
+        f->st.retried++;
+    if (f->out) {
+        fprintf(f->out, "{\"path\":\"%s\",\"body\":", l->path);
+        fwrite(l->body.data, 1, l->body.len, f->out);
+        fputs("}\n", f->out);
+        fflush(f->out);
+        lane_succeeded(l);
+        return;
+    }
+    int r = aura_http_post(&l->http, &f->http_set, l->path, l->body.data, l->body.len);
+    if (r < 0) {
+        /* could not even start: treat as a network failure and retry */
+        aura_log_limited(&l->rl_fail, AURA_LOG_WARNING, "cannot start request to %s%s: %s", f->set.endpoint,
+                         l->path, strerror(-r));
+        l->attempt++;
+        aura_loop_timer_arm(f->loop, &l->retry_timer, aura_now_us() + sec_to_us(f->set.retry_max));
+        return;
+    }
+    l->in_flight = true;
+}
+
+/* Take the next request's items off the lane's FIFO. */
+static void lane_take(struct lane *l) {
+    struct aura_forwarder *f = l->f;
+    size_t bytes = 64;
+    l->n_items = 0;
+    while (l->fifo->head && l->n_items < f->set.max_batch_entries) {
+        struct aura_item *it = l->fifo->head;
+        if (l->n_items > 0 && bytes + it->len + 1 > f->set.max_batch_bytes)
+            break;
+        aura_fifo_pop(l->fifo);
+        if (l->n_items == l->cap_items) {
+            l->cap_items = l->cap_items ? l->cap_items * 2 : 64;
+            l->items = aura_realloc(l->items, l->cap_items * sizeof *l->items);
+        }
+        l->items[l->n_items++] = it;
+        bytes += it->len + 1;
+    }
+    l->active = l->n_items > 0;
+    l->attempt = 0;
+}
+
+static bool normal_ready(struct aura_forwarder *f, uint64_t now) {
+    struct aura_fifo *q = &f->q.normal;
+    if (!q->head)
+        return false;
+    if (f->flush_requested || q->n >= f->set.max_batch_entries || q->bytes + 64 >= f->set.max_batch_bytes)
+        return true;
+    return q->head->t_us + sec_to_us(f->set.flush_interval) <= now;
+}
+
+static void lane_kick(struct lane *l) {
+    struct aura_forwarder *f = l->f;
+    while (!l->active) {
+        if (l->urgent) {
+            if (!l->fifo->head)
+                return;
+        } else {
+            uint64_t now = aura_now_us();
+            if (!normal_ready(f, now)) {
+                if (f->q.normal.head)
+                    aura_loop_timer_arm(f->loop, &f->flush_timer,
+                                        f->q.normal.head->t_us + sec_to_us(f->set.flush_interval));
+                else
+                    f->flush_requested = false;
+                return;
+            }
+        }
+        lane_take(l);
+        lane_send(l);
+    }
+}
+
+static void flush_timer_cb(struct aura_loop *loop, void *userdata) {
+    struct aura_forwarder *f = userdata;
+    lane_kick(&f->normal);
+}
+
+static void retry_timer_cb(struct aura_loop *loop, void *userdata) {
+    struct lane *l = userdata;
+    if (l->active && !l->in_flight)
+        lane_send(l);
+}
+
+static uint64_t backoff_us(struct lane *l) {
+    struct aura_forwarder *f = l->f;
+    double base = f->set.retry_initial * pow(2.0, (double)(l->attempt > 30 ? 30 : l->attempt - 1));
+    if (base > f->set.retry_max)
+        base = f->set.retry_max;
+    /* jitter: between half and all of the step, so a fleet does not retry in lockstep */
+    double d = base * (0.5 + 0.5 * ((double)random() / (double)RAND_MAX));
+    return sec_to_us(d);
+}
+
+static void lane_failed(struct lane *l, enum aura_outcome outcome) {
+    struct aura_forwarder *f = l->f;
+    char why[CURL_ERROR_SIZE + 32];
+    aura_http_describe(&l->http, why, sizeof why);
+    uint64_t now = aura_now_us();
+    if (!l->failing_since_us)
+        l->failing_since_us = now;
+    l->attempt++;
+    uint64_t delay;
+    if (outcome == AURA_OUTCOME_CONFIG) {
+        delay = sec_to_us(f->set.retry_max);
+        const char *hint = (l->http.status == 401 || l->http.status == 403)
+                               ? "the endpoint refused the API key; fix api_key and reload (SIGHUP)"
+                               : "the endpoint answered with a redirect, which is never followed; fix endpoint";
+        aura_log_limited(&f->rl_config, AURA_LOG_ERR, "%s%s: %s: %s; holding %zu entries, retrying every %.0f s",
+                         f->set.endpoint, l->path, why, hint, f->q.n_live, f->set.retry_max);
+    } else {
+        delay = backoff_us(l);
+        aura_log_limited(&l->rl_fail, AURA_LOG_WARNING,
+                         "%s%s: %s; retrying %zu entries in %.1f s (attempt %u, %zu entries held)", f->set.endpoint,
+                         l->path, why, l->n_items, (double)delay / 1e6, l->attempt, f->q.n_live);
+    }
+    if (l->http.retry_after_us >= 0 && (uint64_t)l->http.retry_after_us > delay)
+        delay = (uint64_t)l->http.retry_after_us;
+    if (!l->fault_reported && now - l->failing_since_us > 60u * 1000000u) {
+        l->fault_reported = true;
+        if (f->hooks.fault) {
+            char msg[512];
+            snprintf(msg, sizeof msg, "delivery to %s has been failing for over a minute: %s", f->set.endpoint,
+                     why);
+            f->hooks.fault(f->hooks.userdata, AURA_LEVEL_ERROR, msg);
+        }
+    }
+    aura_loop_timer_arm(f->loop, &l->retry_timer, now + delay);
+}
+
+static void lane_rejected(struct lane *l) {
+    struct aura_forwarder *f = l->f;
+    char why[CURL_ERROR_SIZE + 32];
+    aura_http_describe(&l->http, why, sizeof why);
+    if (l->n_items == 1) {
+        struct aura_item *it = l->items[0];
+        aura_log_limited(&f->rl_drop, AURA_LOG_WARNING, "%s%s rejected an entry alone (%s); dropped it: %.160s",
+                         f->set.endpoint, l->path, why, it->json);
+        aura_queue_done(&f->q, it);
+        f->st.dropped++;
+        f->st.acked++;
+        lane_release(l);
+        return;
+    }
+    /* keep the first half, give the second back to the front of the FIFO */
+    size_t keep = l->n_items / 2;
+    for (size_t i = l->n_items; i > keep; i--)
+        aura_fifo_push_front(l->fifo, l->items[i - 1]);
+    l->n_items = keep;
+    l->attempt = 0;
+    aura_log(AURA_LOG_DEBUG, "%s rejected a batch (%s); splitting to isolate the offending entry", l->path, why);
+    lane_send(l);
+}
+
+static void lane_http_done(struct aura_http *h, void *userdata) {
+    struct lane *l = userdata;
+    struct aura_forwarder *f = l->f;
+    l->in_flight = false;
+    long status = h->curl_result == CURLE_OK ? h->status : 0;
+    enum aura_outcome o = aura_http_classify(status);
+    switch (o) {
+    case AURA_OUTCOME_OK:
+        lane_succeeded(l);
+        break;
+    case AURA_OUTCOME_REJECTED:
+        lane_rejected(l);
+        break;
+    case AURA_OUTCOME_RETRY:
+    case AURA_OUTCOME_CONFIG:
+        lane_failed(l, o);
+        break;
+    }
+    lane_kick(l);
+    notify(f);
+}
+
+static int lane_init(struct lane *l, struct aura_forwarder *f, bool urgent) {
+    memset(l, 0, sizeof *l);
+    l->f = f;
+    l->urgent = urgent;
+    l->name = urgent ? "urgent" : "batch";
+    l->fifo = urgent ? &f->q.urgent : &f->q.normal;
+    l->rl_fail = (struct aura_ratelimit)AURA_RATELIMIT(10);
+    aura_timer_init(&l->retry_timer, retry_timer_cb, l);
+    aura_buf_init(&l->body);
+    if (f->out)
+        return 0;
+    return aura_http_init(&l->http, f->loop, lane_http_done, l);
+}
+
+static void lane_cleanup(struct lane *l) {
+    if (l->f && l->f->loop)
+        aura_loop_timer_disarm(l->f->loop, &l->retry_timer);
+    if (l->http.easy)
+        aura_http_cleanup(&l->http);
+    free(l->items);
+    aura_buf_free(&l->body);
+}
+
+int aura_forwarder_new(struct aura_loop *loop, const struct aura_config *cfg, const struct aura_global *global,
+                       enum aura_full_policy policy, FILE *out, const struct aura_forwarder_hooks *hooks,
+                       struct aura_forwarder **ret) {
+    struct aura_forwarder *f = aura_calloc(1, sizeof *f);
+    f->loop = loop;
+    f->global = global;
+    f->policy = policy;
+    f->out = out;
+    if (hooks)
+        f->hooks = *hooks;
+    settings_from_config(&f->set, cfg);
+    apply_settings(f);
+    aura_queue_init(&f->q);
+    aura_buf_init(&f->enc);
+    aura_timer_init(&f->flush_timer, flush_timer_cb, f);
+    f->rl_drop = (struct aura_ratelimit)AURA_RATELIMIT(10);
+    f->rl_overflow = (struct aura_ratelimit)AURA_RATELIMIT(60);
+    f->rl_config = (struct aura_ratelimit)AURA_RATELIMIT(60);
+    int r = lane_init(&f->normal, f, false);
+    if (r >= 0)
+        r = lane_init(&f->urgent, f, true);
+    if (r < 0) {
+        aura_forwarder_free(f);
+        return r;
+    }
+    srandom((unsigned)(aura_now_us() ^ (uint64_t)getpid()));
+    *ret = f;
+    return 0;
+}
+
+void aura_forwarder_free(struct aura_forwarder *f) {
+    if (!f)
+        return;
+    aura_loop_timer_disarm(f->loop, &f->flush_timer);
+    lane_cleanup(&f->normal);
+    lane_cleanup(&f->urgent);
+    aura_queue_clear(&f->q);
+    aura_buf_free(&f->enc);
+    settings_free(&f->set);
+    free(f);
+}
+
+/* Make room under AURA_FULL_DROP_OLDEST: the oldest queued entry not yet in a
+ * request, non-error first. */
+static bool drop_oldest(struct aura_forwarder *f) {
+    struct aura_item *it = aura_fifo_pop(&f->q.normal);
+    if (!it)
+        it = aura_fifo_pop(&f->q.urgent);
+    if (!it)
+        return false;
+    aura_queue_done(&f->q, it);
+    f->st.overflow++;
+    f->st.acked++;
+    aura_log_limited(&f->rl_overflow, AURA_LOG_WARNING,
+                     "queue full (%zu entries, max_queue_entries): dropping the oldest entries (%llu so far)",
+                     f->set.max_queue_entries, (unsigned long long)f->st.overflow);
+    return true;
+}
+
+int aura_forwarder_submit(struct aura_forwarder *f, const struct aura_entry *e, uint64_t *seq) {
+    if (f->q.n_live >= f->set.max_queue_entries) {
+        if (f->policy == AURA_FULL_BLOCK || !drop_oldest(f)) {
+            f->was_full = true;
+            return -EAGAIN;
+        }
+    }
+    aura_buf_reset(&f->enc);
+    aura_entry_encode(e, f->global, f->set.environment, f->set.max_message_bytes, &f->enc);
+    bool urgent = aura_level_is_urgent(e->level);
+    struct aura_item *it = aura_queue_push(&f->q, f->enc.data, f->enc.len, urgent);
+    f->st.read++;
+    f->st.backlog = f->q.n_live;
+    if (seq)
+        *seq = it->seq;
+    lane_kick(urgent ? &f->urgent : &f->normal);
+    notify(f);
+    return 0;
+}
+
+bool aura_forwarder_full(const struct aura_forwarder *f) {
+    return f->q.n_live >= f->set.max_queue_entries;
+}
+
+uint64_t aura_forwarder_watermark(const struct aura_forwarder *f) {
+    return aura_queue_watermark(&f->q);
+}
+
+uint64_t aura_forwarder_last_seq(const struct aura_forwarder *f) {
+    return f->q.last_seq;
+}
+
+void aura_forwarder_flush(struct aura_forwarder *f) {
+    if (f->q.normal.head)
+        f->flush_requested = true;
+    lane_kick(&f->normal);
+    lane_kick(&f->urgent);
+    if (f->out)
+        notify(f);
+}
+
+uint64_t aura_forwarder_failing_us(const struct aura_forwarder *f) {
+    uint64_t since = 0;
+    if (f->normal.failing_since_us)
+        since = f->normal.failing_since_us;
+    if (f->urgent.failing_since_us && (!since || f->urgent.failing_since_us < since))
+        since = f->urgent.failing_since_us;
+    return since ? aura_now_us() - since : 0;
+}
+
+static void lane_retry_now(struct lane *l) {
+    if (l->active && !l->in_flight) {
+        aura_loop_timer_disarm(l->f->loop, &l->retry_timer);
+        l->attempt = 0;
+        lane_send(l);
+    }
+}
+
+int aura_forwarder_reconfigure(struct aura_forwarder *f, const struct aura_config *cfg,
+                               const struct aura_global *global) {
+    /* What is queued was encoded under the old configuration and goes out as
+     * it is; the new key, endpoint and limits apply to every request from now
+     * on, including retries of requests held by the old ones. */
+    settings_from_config(&f->set, cfg);
+    apply_settings(f);
+    f->global = global;
+    lane_retry_now(&f->normal);
+    lane_retry_now(&f->urgent);
+    aura_forwarder_flush(f);
+    return 0;
+}
+
+void aura_forwarder_get_stats(const struct aura_forwarder *f, struct aura_stats *st) {
+    *st = f->st;
+    st->backlog = f->q.n_live;
+}
+
+void aura_stats_format(const struct aura_stats *st, char *out, size_t size) {
+    snprintf(out, size,
+             "read=%llu sent=%llu acked=%llu retried=%llu dropped=%llu overflow=%llu bytes=%llu requests=%llu "
+             "backlog=%zu",
+             (unsigned long long)st->read, (unsigned long long)st->sent, (unsigned long long)st->acked,
+             (unsigned long long)st->retried, (unsigned long long)st->dropped, (unsigned long long)st->overflow,
+             (unsigned long long)st->bytes, (unsigned long long)st->requests, st->backlog);
+}

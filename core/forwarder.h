@@ -31,6 +31,9 @@ struct aura_forwarder_hooks {
     void *userdata;
     void (*acked)(void *userdata, uint64_t watermark); /* may be NULL */
     void (*writable)(void *userdata);                  /* may be NULL */
+    /* A fault worth a capture_errors self-report (delivery failing for more
+     * than a minute): level is AURA_LEVEL_ERROR or _FATAL.  May be NULL. */
+    void (*fault)(void *userdata, int level, const char *message);
 };
 
 struct aura_stats {

@@ -1,3 +1,181 @@
 #include "config.h"
 
 #include "http.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "log.h"
+
+enum aura_outcome aura_http_classify(long status) {
+    if (status >= 200 && status < 300)
+        return AURA_OUTCOME_OK;
+    if (status == 0 || status == 408 || status == 429 || status >= 500)
+        return AURA_OUTCOME_RETRY;
+    if (status == 401 || status == 403 || (status >= 300 && status < 400))
+        return AURA_OUTCOME_CONFIG;
+    if (status >= 400 && status < 500)
+        return AURA_OUTCOME_REJECTED;
+    return AURA_OUTCOME_RETRY; /* 1xx or nonsense: try again */
+}
+
+int64_t aura_http_parse_retry_after(const char *value, int64_t now_s) {
+    if (!value)
+        return -1;
+    while (isspace((unsigned char)*value))
+        value++;
+    if (!*value)
+        return -1;
+    if (isdigit((unsigned char)*value)) {
+        char *end;
+        errno = 0;
+        unsigned long long s = strtoull(value, &end, 10);
+        while (isspace((unsigned char)*end))
+            end++;
+        if (errno || *end)
+            return -1;
+        if (s > 86400ULL * 365)
+            s = 86400ULL * 365;
+        return (int64_t)s * 1000000;
+    }
+    time_t t = curl_getdate(value, NULL);
+    if (t == (time_t)-1)
+        return -1;
+    if ((int64_t)t <= now_s)
+        return 0;
+    return ((int64_t)t - now_s) * 1000000;
+}
+
+static size_t discard_body(char *ptr, size_t size, size_t nmemb, void *userdata) {
+    (void)ptr;
+    (void)userdata;
+    return size * nmemb;
+}
+
+static size_t read_header(char *buffer, size_t size, size_t nitems, void *userdata) {
+    struct aura_http *h = userdata;
+    size_t n = size * nitems;
+    static const char name[] = "retry-after:";
+    if (n > sizeof name - 1 && strncasecmp(buffer, name, sizeof name - 1) == 0) {
+        char value[128];
+        size_t vlen = n - (sizeof name - 1);
+        if (vlen >= sizeof value)
+            vlen = sizeof value - 1;
+        memcpy(value, buffer + sizeof name - 1, vlen);
+        value[vlen] = '\0';
+        char *e = value + strlen(value);
+        while (e > value && isspace((unsigned char)e[-1]))
+            *--e = '\0';
+        h->retry_after_us = aura_http_parse_retry_after(value, (int64_t)time(NULL));
+    } else if (n >= 5 && strncmp(buffer, "HTTP/", 5) == 0) {
+        h->retry_after_us = -1; /* a new response (e.g. after 100 Continue) */
+    }
+    return n;
+}
+
+static void transfer_done(struct aura_transfer *t, int result) {
+    struct aura_http *h = (struct aura_http *)t;
+    h->busy = false;
+    h->curl_result = result;
+    h->status = 0;
+    if (result == CURLE_OK)
+        curl_easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, &h->status);
+    if (h->done)
+        h->done(h, h->userdata);
+}
+
+int aura_http_init(struct aura_http *h, struct aura_loop *loop, void (*done)(struct aura_http *, void *),
+                   void *userdata) {
+    memset(h, 0, sizeof *h);
+    h->transfer.done = transfer_done;
+    h->loop = loop;
+    h->done = done;
+    h->userdata = userdata;
+    h->retry_after_us = -1;
+    h->easy = curl_easy_init();
+    if (!h->easy)
+        return -ENOMEM;
+    h->headers = curl_slist_append(NULL, "Content-Type: application/json");
+    h->headers = curl_slist_append(h->headers, "Expect:"); /* no 100-continue round trip */
+    if (!h->headers)
+        return -ENOMEM;
+    return 0;
+}
+
+void aura_http_cleanup(struct aura_http *h) {
+    if (h->easy) {
+        if (h->busy)
+            curl_multi_remove_handle(aura_loop_multi(h->loop), h->easy);
+        curl_easy_cleanup(h->easy);
+    }
+    curl_slist_free_all(h->headers);
+    memset(h, 0, sizeof *h);
+}
+
+#define SETOPT(h, opt, val)                                                                                  \
+    do {                                                                                                     \
+        CURLcode c_ = curl_easy_setopt((h)->easy, opt, val);                                                 \
+        if (c_ != CURLE_OK) {                                                                                \
+            aura_log(AURA_LOG_DEBUG, "curl_easy_setopt(%s): %s", #opt, curl_easy_strerror(c_));             \
+            return -EINVAL;                                                                                  \
+        }                                                                                                    \
+    } while (0)
+
+int aura_http_post(struct aura_http *h, const struct aura_http_settings *s, const char *path, const char *body,
+                   size_t len) {
+    if (h->busy)
+        return -EBUSY;
+    int n = snprintf(h->url, sizeof h->url, "%s%s", s->endpoint, path);
+    if (n < 0 || (size_t)n >= sizeof h->url)
+        return -ENAMETOOLONG;
+    h->error[0] = '\0';
+    h->retry_after_us = -1;
+    h->status = 0;
+    long timeout_ms = (long)(s->timeout * 1000.0);
+    if (timeout_ms < 1)
+        timeout_ms = 1;
+    SETOPT(h, CURLOPT_URL, h->url);
+    SETOPT(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    SETOPT(h, CURLOPT_POST, 1L);
+    SETOPT(h, CURLOPT_POSTFIELDS, body);
+    SETOPT(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    SETOPT(h, CURLOPT_HTTPHEADER, h->headers);
+    SETOPT(h, CURLOPT_USERAGENT, "auralog-bridge/" PACKAGE_VERSION);
+    SETOPT(h, CURLOPT_FOLLOWLOCATION, 0L);
+    SETOPT(h, CURLOPT_SSL_VERIFYPEER, 1L);
+    SETOPT(h, CURLOPT_SSL_VERIFYHOST, 2L);
+    /* CAINFO adds the extra bundle; Debian's libcurl keeps CAPATH
+     * /etc/ssl/certs, so public CAs stay trusted too. */
+    if (s->ca_file)
+        SETOPT(h, CURLOPT_CAINFO, s->ca_file);
+    SETOPT(h, CURLOPT_TIMEOUT_MS, timeout_ms);
+    SETOPT(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+    SETOPT(h, CURLOPT_NOSIGNAL, 1L);
+    SETOPT(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    SETOPT(h, CURLOPT_WRITEFUNCTION, discard_body);
+    SETOPT(h, CURLOPT_HEADERFUNCTION, read_header);
+    SETOPT(h, CURLOPT_HEADERDATA, h);
+    SETOPT(h, CURLOPT_ERRORBUFFER, h->error);
+    SETOPT(h, CURLOPT_PRIVATE, (char *)&h->transfer);
+    CURLMcode mc = curl_multi_add_handle(aura_loop_multi(h->loop), h->easy);
+    if (mc != CURLM_OK) {
+        aura_log(AURA_LOG_DEBUG, "curl_multi_add_handle: %s", curl_multi_strerror(mc));
+        return -EIO;
+    }
+    h->busy = true;
+    aura_loop_wakeup(h->loop);
+    return 0;
+}
+
+const char *aura_http_describe(const struct aura_http *h, char *buf, size_t size) {
+    if (h->curl_result != CURLE_OK)
+        snprintf(buf, size, "%s", h->error[0] ? h->error : curl_easy_strerror((CURLcode)h->curl_result));
+    else
+        snprintf(buf, size, "HTTP %ld", h->status);
+    return buf;
+}

@@ -1,0 +1,55 @@
+/* http.h - one HTTP request to the ingest API through libcurl, and what its
+ * outcome means for delivery (SPEC §7).  The transport, not the policy:
+ * forwarder.c decides what to do with each outcome. */
+#pragma once
+#include <curl/curl.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "loop.h"
+
+enum aura_outcome {
+    AURA_OUTCOME_OK,       /* 2xx */
+    AURA_OUTCOME_RETRY,    /* network error, timeout, 408, 429, 5xx */
+    AURA_OUTCOME_CONFIG,   /* 401, 403, 3xx: never drop, retry at retry_max, warn */
+    AURA_OUTCOME_REJECTED, /* 400, 413, 422, other 4xx: split, drop what is rejected alone */
+};
+
+/* status 0 = no HTTP response (curl error). */
+enum aura_outcome aura_http_classify(long status);
+
+/* Retry-After: delta-seconds or an HTTP-date, relative to now (unix seconds).
+ * Returns the delay in microseconds, or -1 when absent/unparsable. */
+int64_t aura_http_parse_retry_after(const char *value, int64_t now_s);
+
+struct aura_http_settings {
+    const char *endpoint; /* no trailing '/' */
+    const char *ca_file;  /* NULL: system trust store only */
+    double timeout;       /* seconds */
+};
+
+/* One connection (reused easy handle) carrying one request at a time. */
+struct aura_http {
+    struct aura_transfer transfer; /* must stay first */
+    CURL *easy;
+    struct curl_slist *headers;
+    struct aura_loop *loop;
+    bool busy;
+    long status;                   /* of the last completed request */
+    int curl_result;
+    int64_t retry_after_us;        /* -1 when the response had none */
+    char error[CURL_ERROR_SIZE];
+    char url[1024];
+    void (*done)(struct aura_http *h, void *userdata);
+    void *userdata;
+};
+
+int aura_http_init(struct aura_http *h, struct aura_loop *loop, void (*done)(struct aura_http *, void *),
+                   void *userdata);
+void aura_http_cleanup(struct aura_http *h);
+/* Start POST {endpoint}{path} with body (must stay valid until done). */
+int aura_http_post(struct aura_http *h, const struct aura_http_settings *s, const char *path, const char *body,
+                   size_t len);
+/* One line describing the last failure: "HTTP 503" or curl's error text. */
+const char *aura_http_describe(const struct aura_http *h, char *buf, size_t size);

@@ -1,0 +1,49 @@
+/* queue.h - the entries the forwarder holds until they are done.
+ *
+ * Every item is on the "live" list (seq order) from submit until it is done
+ * (delivered or dropped); the watermark is "everything below the first live
+ * item".  An item not yet in a request is also on one of two FIFOs:
+ * normal (batched) or urgent (error/fatal).  Items in a request sit in the
+ * request's own array.  Each item is one allocation holding its encoded JSON. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct aura_item {
+    uint64_t seq;
+    struct aura_item *live_prev, *live_next;
+    struct aura_item *fifo_next;
+    uint64_t t_us; /* monotonic time it was queued */
+    bool urgent;
+    uint32_t len;
+    char json[]; /* encoded entry object, NUL-terminated */
+};
+
+struct aura_fifo {
+    struct aura_item *head, *tail;
+    size_t n;
+    size_t bytes;
+};
+
+struct aura_queue {
+    struct aura_item *live_head, *live_tail;
+    size_t n_live;
+    uint64_t last_seq;
+    struct aura_fifo normal, urgent;
+};
+
+void aura_queue_init(struct aura_queue *q);
+/* Frees every live item. */
+void aura_queue_clear(struct aura_queue *q);
+
+/* New live item with the next seq, a copy of json, on the fitting FIFO. */
+struct aura_item *aura_queue_push(struct aura_queue *q, const char *json, size_t len, bool urgent);
+/* The item is done: off the live list and freed.  It must be off the FIFOs. */
+void aura_queue_done(struct aura_queue *q, struct aura_item *it);
+/* Every seq <= watermark is done. */
+uint64_t aura_queue_watermark(const struct aura_queue *q);
+
+void aura_fifo_push(struct aura_fifo *f, struct aura_item *it);
+void aura_fifo_push_front(struct aura_fifo *f, struct aura_item *it);
+struct aura_item *aura_fifo_pop(struct aura_fifo *f);
