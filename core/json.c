@@ -1,5 +1,3 @@
-#include "config.h"
-
 #include "json.h"
 
 #include <inttypes.h>

@@ -1,5 +1,3 @@
-#include "config.h"
-
 #include "level.h"
 
 #include <string.h>

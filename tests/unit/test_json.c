@@ -1,8 +1,6 @@
 /* test_json - the streaming JSON writer: UTF-8 repair, escapes, json-c
  * values, the UTF-8 cut and RFC 3339 time.  Every string output is parsed
  * back with json-c in strict mode. */
-#include "config.h"
-
 #include <inttypes.h>
 #include <math.h>
 #include <stdint.h>

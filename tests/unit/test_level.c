@@ -1,6 +1,4 @@
 /* test_level - syslog severity/facility keywords and Auralog levels (SPEC §3). */
-#include "config.h"
-
 #include "level.h"
 #include "tap.h"
 
