@@ -1,9 +1,549 @@
+/* auralog-journald: follow the systemd journal and forward it to Auralog,
+ * at least once (SPEC §8).
+ *
+ * Reading happens in bursts from the event loop: a burst reads, maps and
+ * submits up to BURST entries, then records a checkpoint (the forwarder's
+ * last seq, the journal cursor of the last entry read).  When the forwarder
+ * acknowledges up to a watermark, the newest checkpoint at or below it
+ * becomes the cursor to save; the state file is written at most once a
+ * second, and on shutdown.  Entries skipped by filters count as read, so
+ * the cursor moves past them too.  At the end of the journal the reader
+ * sleeps on sd-journal's inotify fd; while the forwarder is full it stops
+ * watching that fd until the forwarder says there is room. */
 #include "config.h"
 
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
 #include "app.h"
+#include "buf.h"
+#include "log.h"
+#include "loop.h"
+#include "map.h"
+#include "reader.h"
+#include "sigbus.h"
+#include "state.h"
+
+#define BURST 512                      /* entries per loop turn */
+#define STATE_INTERVAL_US 1000000ULL   /* at most one state write per second while busy */
+
+struct checkpoint {
+    uint64_t seq;
+    char *cursor;
+};
+
+struct jr {
+    /* command line */
+    bool once;
+    char *opt_directory, *opt_namespace, *opt_state_file;
+    char **opt_files;
+    size_t n_files;
+    int opt_start; /* -1: from the config */
+
+    struct aura_app *app;
+    struct jr_reader *reader;
+    struct jr_map map;
+    const char *state_file; /* NULL: no state (--stdout without --state-file) */
+    pid_t self;
+
+    /* checkpoints not yet acknowledged, oldest first (a ring) */
+    struct checkpoint *ring;
+    size_t ring_head, ring_len, ring_cap;
+    size_t since_checkpoint;  /* entries handled since the last checkpoint */
+    char *committable;        /* newest fully acknowledged cursor, not yet saved */
+    char *saved;              /* what the state file holds */
+    uint64_t last_write_us;
+
+    struct aura_timer burst_timer, state_timer, watchdog_timer, journal_timer;
+    uint64_t watchdog_us;
+    int fd;
+    short fd_events;
+    bool pending;  /* map.entry is read but not yet accepted by the forwarder */
+    bool paused;   /* forwarder full: waiting for writable */
+    bool at_end;
+    bool stopped;
+    bool draining;
+
+    uint64_t n_read, n_self, n_state_writes;
+    struct aura_ratelimit rl_state, rl_submit;
+};
+
+static struct jr jr_global = {.opt_start = -1, .fd = -1};
+
+enum { OPT_ONCE = 256, OPT_DIRECTORY, OPT_FILE, OPT_NAMESPACE, OPT_STATE_FILE, OPT_START };
+
+static const struct option jr_options[] = {
+    {"once", no_argument, NULL, OPT_ONCE},
+    {"directory", required_argument, NULL, OPT_DIRECTORY},
+    {"file", required_argument, NULL, OPT_FILE},
+    {"namespace", required_argument, NULL, OPT_NAMESPACE},
+    {"state-file", required_argument, NULL, OPT_STATE_FILE},
+    {"start", required_argument, NULL, OPT_START},
+    {0},
+};
+
+static int parse_start(const char *s) {
+    if (strcmp(s, "head") == 0)
+        return AURA_START_HEAD;
+    if (strcmp(s, "tail") == 0)
+        return AURA_START_TAIL;
+    if (strcmp(s, "boot") == 0)
+        return AURA_START_BOOT;
+    return -1;
+}
+
+static const char *start_name(enum aura_start s) {
+    return s == AURA_START_HEAD ? "head" : s == AURA_START_BOOT ? "boot" : "tail";
+}
+
+static int jr_parse_option(struct aura_app *app, int opt, const char *arg) {
+    struct jr *jr = app->userdata;
+    switch (opt) {
+    case OPT_ONCE:
+        jr->once = true;
+        return 0;
+    case OPT_DIRECTORY:
+        free(jr->opt_directory);
+        jr->opt_directory = aura_strdup(arg);
+        return 0;
+    case OPT_FILE:
+        jr->opt_files = aura_realloc(jr->opt_files, (jr->n_files + 2) * sizeof(char *));
+        jr->opt_files[jr->n_files++] = aura_strdup(arg);
+        jr->opt_files[jr->n_files] = NULL;
+        return 0;
+    case OPT_NAMESPACE:
+        free(jr->opt_namespace);
+        jr->opt_namespace = aura_strdup(arg);
+        return 0;
+    case OPT_STATE_FILE:
+        free(jr->opt_state_file);
+        jr->opt_state_file = aura_strdup(arg);
+        return 0;
+    case OPT_START:
+        jr->opt_start = parse_start(arg);
+        if (jr->opt_start < 0) {
+            fprintf(stderr, "%s: --start: must be head, tail or boot, got \"%s\"\n", aura_log_program(), arg);
+            return -EINVAL;
+        }
+        return 0;
+    default:
+        return -EINVAL;
+    }
+}
+
+static void replace(char **slot, const char *value) {
+    free(*slot);
+    *slot = value ? aura_strdup(value) : NULL;
+}
+
+static int jr_apply(struct aura_app *app, char *err, size_t errlen) {
+    struct jr *jr = app->userdata;
+    struct aura_config *cfg = app->cfg;
+    int cli = !!jr->opt_directory + !!jr->opt_namespace + (jr->n_files > 0);
+
+    if (cli > 1) {
+        snprintf(err, errlen, "--directory, --file and --namespace are mutually exclusive");
+        return -EINVAL;
+    }
+    if (cli == 1) {
+        replace(&cfg->directory, jr->opt_directory);
+        replace(&cfg->journal_namespace, jr->opt_namespace);
+    } else if (cfg->directory && cfg->journal_namespace) {
+        snprintf(err, errlen, "%s: [journal] namespace and directory are mutually exclusive",
+                 cfg->path ? cfg->path : "configuration");
+        return -EINVAL;
+    }
+    if (jr->opt_state_file)
+        replace(&cfg->state_file, jr->opt_state_file);
+    if (jr->opt_start >= 0)
+        cfg->start = (enum aura_start)jr->opt_start;
+    return 0;
+}
+
+/* --- cursor commit -------------------------------------------------------- */
+
+static void write_state(struct jr *jr) {
+    int r;
+    if (!jr->state_file || !jr->committable)
+        return;
+    r = jr_state_write(jr->state_file, jr->committable);
+    jr->last_write_us = aura_now_us();
+    if (r < 0) {
+        aura_log_limited(&jr->rl_state, AURA_LOG_ERR, "cannot write state file %s: %s; will retry",
+                         jr->state_file, strerror(-r));
+        aura_loop_timer_arm(jr->app->loop, &jr->state_timer, jr->last_write_us + STATE_INTERVAL_US);
+        return;
+    }
+    jr->n_state_writes++;
+    free(jr->saved);
+    jr->saved = jr->committable;
+    jr->committable = NULL;
+}
+
+static void schedule_write(struct jr *jr) {
+    uint64_t now, due;
+    if (!jr->state_file || !jr->committable)
+        return;
+    if (jr->saved && strcmp(jr->saved, jr->committable) == 0) {
+        free(jr->committable);
+        jr->committable = NULL;
+        return;
+    }
+    now = aura_now_us();
+    due = jr->last_write_us + STATE_INTERVAL_US;
+    if (jr->last_write_us == 0 || now >= due)
+        write_state(jr);
+    else if (!jr->state_timer.armed)
+        aura_loop_timer_arm(jr->app->loop, &jr->state_timer, due);
+}
+
+static void on_state_timer(struct aura_loop *loop, void *userdata) {
+    (void)loop;
+    write_state(userdata);
+}
+
+/* Every checkpoint at or below the watermark is acknowledged: the newest becomes committable. */
+static void advance(struct jr *jr, uint64_t watermark) {
+    bool moved = false;
+    while (jr->ring_len > 0 && jr->ring[jr->ring_head].seq <= watermark) {
+        struct checkpoint *c = &jr->ring[jr->ring_head];
+        free(jr->committable);
+        jr->committable = c->cursor;
+        c->cursor = NULL;
+        jr->ring_head = (jr->ring_head + 1) % jr->ring_cap;
+        jr->ring_len--;
+        moved = true;
+    }
+    if (moved)
+        schedule_write(jr);
+}
+
+static void checkpoint(struct jr *jr) {
+    char *cursor;
+    if (jr->since_checkpoint == 0)
+        return;
+    cursor = jr_reader_cursor(jr->reader);
+    if (!cursor)
+        return;
+    jr->since_checkpoint = 0;
+    if (jr->ring_len == jr->ring_cap) {
+        size_t cap = jr->ring_cap ? 2 * jr->ring_cap : 64;
+        struct checkpoint *ring = aura_calloc(cap, sizeof(*ring));
+        for (size_t i = 0; i < jr->ring_len; i++)
+            ring[i] = jr->ring[(jr->ring_head + i) % jr->ring_cap];
+        free(jr->ring);
+        jr->ring = ring;
+        jr->ring_cap = cap;
+        jr->ring_head = 0;
+    }
+    jr->ring[(jr->ring_head + jr->ring_len) % jr->ring_cap] =
+        (struct checkpoint){aura_forwarder_last_seq(jr->app->fwd), cursor};
+    jr->ring_len++;
+    advance(jr, aura_forwarder_watermark(jr->app->fwd));
+}
+
+static void jr_acked(struct aura_app *app, uint64_t watermark) {
+    advance(app->userdata, watermark);
+}
+
+/* --- reading -------------------------------------------------------------- */
+
+static void notify_status(const char *status) {
+    char buf[256];
+    snprintf(buf, sizeof(buf), "STATUS=%s", status);
+    sd_notify(0, buf);
+}
+
+static void pause_reading(struct jr *jr) {
+    if (jr->paused)
+        return;
+    jr->paused = true;
+    if (jr->fd >= 0)
+        aura_loop_set_fd_events(jr->app->loop, jr->fd, 0);
+    notify_status("Delivery queue full: reading paused until entries are acknowledged");
+}
+
+static void arm_journal_timer(struct jr *jr) {
+    uint64_t t;
+    if (jr->once || jr->fd < 0)
+        return;
+    t = jr_reader_timeout(jr->reader);
+    if (t != UINT64_MAX)
+        aura_loop_timer_arm(jr->app->loop, &jr->journal_timer, t);
+    else if (jr->journal_timer.armed)
+        aura_loop_timer_disarm(jr->app->loop, &jr->journal_timer);
+}
+
+static bool is_own(struct jr *jr) {
+    return jr->map.pid == (int64_t)jr->self || jr->map.own_identifier;
+}
+
+static void burst(struct jr *jr) {
+    struct aura_app *app = jr->app;
+    bool was_at_end = jr->at_end;
+    int n;
+
+    if (jr->stopped || jr->paused || jr->draining)
+        return;
+    jr->at_end = false;
+    for (n = 0; n < BURST; n++) {
+        uint64_t seq;
+        int r;
+        if (!jr->pending) {
+            if (aura_forwarder_full(app->fwd)) {
+                pause_reading(jr);
+                break;
+            }
+            r = jr_reader_next(jr->reader);
+            if (r <= 0) {
+                jr->at_end = true;
+                break;
+            }
+            jr_reader_map(jr->reader, &jr->map);
+            jr->n_read++;
+            if (is_own(jr)) {
+                /* Our own diagnostics, back through the journal: never forward them. */
+                jr->n_self++;
+                jr->since_checkpoint++;
+                continue;
+            }
+            jr->pending = true;
+        }
+        r = aura_forwarder_submit(app->fwd, &jr->map.entry, &seq);
+        if (r == -EAGAIN) {
+            pause_reading(jr);
+            break;
+        }
+        if (r < 0)
+            aura_log_limited(&jr->rl_submit, AURA_LOG_ERR, "a journal entry could not be queued (%s); skipped",
+                             strerror(-r));
+        jr->pending = false;
+        jr->since_checkpoint++;
+    }
+    if (!jr->pending)
+        checkpoint(jr);
+
+    if (jr->at_end) {
+        if (jr->once) {
+            jr->draining = true;
+            notify_status("Reached the end of the journal: waiting for acknowledgements");
+            aura_app_drain_and_exit(app, true);
+            return;
+        }
+        if (!was_at_end)
+            notify_status("Following the journal");
+        arm_journal_timer(jr);
+    } else if (!jr->paused) {
+        aura_loop_timer_arm(app->loop, &jr->burst_timer, aura_now_us());
+    }
+}
+
+static void on_burst(struct aura_loop *loop, void *userdata) {
+    (void)loop;
+    burst(userdata);
+}
+
+static void on_journal_fd(struct aura_loop *loop, int fd, short revents, void *userdata) {
+    struct jr *jr = userdata;
+    (void)loop;
+    (void)fd;
+    (void)revents;
+    if (jr_reader_process(jr->reader) < 0)
+        aura_log(AURA_LOG_DEBUG, "sd_journal_process failed");
+    if (jr->at_end)
+        burst(jr);
+    else
+        arm_journal_timer(jr);
+}
+
+static void on_journal_timer(struct aura_loop *loop, void *userdata) {
+    on_journal_fd(loop, -1, 0, userdata);
+}
+
+static void jr_writable(struct aura_app *app) {
+    struct jr *jr = app->userdata;
+    if (!jr->paused || jr->stopped)
+        return;
+    jr->paused = false;
+    if (jr->fd >= 0)
+        aura_loop_set_fd_events(app->loop, jr->fd, jr->fd_events);
+    notify_status("Forwarding journal entries");
+    aura_loop_timer_arm(app->loop, &jr->burst_timer, aura_now_us());
+}
+
+static void on_watchdog(struct aura_loop *loop, void *userdata) {
+    struct jr *jr = userdata;
+    sd_notify(0, "WATCHDOG=1");
+    aura_loop_timer_arm(loop, &jr->watchdog_timer, aura_now_us() + jr->watchdog_us / 2);
+}
+
+/* --- life cycle ----------------------------------------------------------- */
+
+static int jr_start(struct aura_app *app) {
+    struct jr *jr = app->userdata;
+    const struct aura_config *cfg = app->cfg;
+    struct jr_source src = {cfg->journal_namespace, cfg->directory, jr->opt_files};
+    struct jr_filter filter = {cfg->units, cfg->identifiers, cfg->min_priority};
+    char *cursor = NULL;
+    int r;
+
+    jr->app = app;
+    jr->self = getpid();
+    jr->rl_state = (struct aura_ratelimit)AURA_RATELIMIT(60);
+    jr->rl_submit = (struct aura_ratelimit)AURA_RATELIMIT(60);
+    aura_timer_init(&jr->burst_timer, on_burst, jr);
+    aura_timer_init(&jr->state_timer, on_state_timer, jr);
+    aura_timer_init(&jr->watchdog_timer, on_watchdog, jr);
+    aura_timer_init(&jr->journal_timer, on_journal_timer, jr);
+    jr_map_init(&jr->map);
+    jr_map_set_fields(&jr->map, cfg->fields, cfg->all_fields);
+
+    r = jr_sigbus_install();
+    if (r < 0)
+        aura_log(AURA_LOG_WARNING, "cannot install the SIGBUS handler: %s", strerror(-r));
+
+    /* --stdout is for trying things out: it keeps its hands off the service's state unless told. */
+    jr->state_file = app->use_stdout && !jr->opt_state_file ? NULL : cfg->state_file;
+    if (jr->state_file && !*jr->state_file)
+        jr->state_file = NULL;
+    if (jr->state_file) {
+        r = jr_state_check_dir(jr->state_file);
+        if (r < 0)
+            return aura_log_errno(r, AURA_LOG_ERR, "state file %s cannot be written there: %s", jr->state_file,
+                                  strerror(-r));
+        r = jr_state_read(jr->state_file, &cursor);
+        if (r == -EINVAL)
+            aura_log(AURA_LOG_WARNING, "state file %s does not hold a journal cursor; starting as start = %s says",
+                     jr->state_file, start_name(cfg->start));
+        else if (r < 0 && r != -ENOENT)
+            return aura_log_errno(r, AURA_LOG_ERR, "cannot read state file %s: %s", jr->state_file, strerror(-r));
+        if (cursor)
+            jr->saved = aura_strdup(cursor);
+    }
+
+    r = jr_reader_open(&src, &filter, &jr->reader);
+    if (r < 0) {
+        free(cursor);
+        return r;
+    }
+    r = jr_reader_seek(jr->reader, cursor, cfg->start);
+    free(cursor);
+    if (r < 0)
+        return aura_log_errno(r, AURA_LOG_ERR, "cannot position the journal reader: %s", strerror(-r));
+
+    if (!jr->once) {
+        int fd = jr_reader_fd(jr->reader, &jr->fd_events);
+        if (fd < 0)
+            return aura_log_errno(fd, AURA_LOG_ERR, "cannot watch the journal for changes: %s", strerror(-fd));
+        r = aura_loop_add_fd(app->loop, fd, jr->fd_events, on_journal_fd, jr);
+        if (r < 0)
+            return aura_log_errno(r, AURA_LOG_ERR, "cannot watch the journal fd: %s", strerror(-r));
+        jr->fd = fd;
+    }
+    if (sd_watchdog_enabled(0, &jr->watchdog_us) > 0 && jr->watchdog_us > 0)
+        aura_loop_timer_arm(app->loop, &jr->watchdog_timer, aura_now_us() + jr->watchdog_us / 2);
+
+    aura_loop_timer_arm(app->loop, &jr->burst_timer, aura_now_us());
+    sd_notify(0, "READY=1\nSTATUS=Forwarding journal entries");
+    return 0;
+}
+
+static void jr_stop(struct aura_app *app) {
+    struct jr *jr = app->userdata;
+    if (jr->stopped)
+        return;
+    jr->stopped = true;
+    sd_notify(0, "STOPPING=1\nSTATUS=Stopping: flushing what was read");
+    if (!jr->app)
+        return;
+    if (jr->fd >= 0)
+        aura_loop_set_fd_events(app->loop, jr->fd, 0);
+    aura_loop_timer_disarm(app->loop, &jr->burst_timer);
+    aura_loop_timer_disarm(app->loop, &jr->journal_timer);
+}
+
+static void jr_finish(struct aura_app *app) {
+    struct jr *jr = app->userdata;
+    if (!jr->app)
+        return;
+    if (app->fwd)
+        advance(jr, aura_forwarder_watermark(app->fwd));
+    if (jr->committable)
+        write_state(jr);
+    if (jr->fd >= 0)
+        aura_loop_remove_fd(app->loop, jr->fd);
+    jr->fd = -1;
+    aura_loop_timer_disarm(app->loop, &jr->state_timer);
+    aura_loop_timer_disarm(app->loop, &jr->watchdog_timer);
+    aura_loop_timer_disarm(app->loop, &jr->burst_timer);
+    aura_loop_timer_disarm(app->loop, &jr->journal_timer);
+    jr_reader_free(jr->reader);
+    jr->reader = NULL;
+    jr_map_free(&jr->map);
+    for (size_t i = 0; i < jr->ring_len; i++)
+        free(jr->ring[(jr->ring_head + i) % jr->ring_cap].cursor);
+    free(jr->ring);
+    jr->ring = NULL;
+    jr->ring_len = jr->ring_cap = 0;
+    free(jr->committable);
+    free(jr->saved);
+    jr->committable = jr->saved = NULL;
+}
+
+static bool strv_equal(char *const *a, char *const *b) {
+    for (; a && *a && b && *b; a++, b++)
+        if (strcmp(*a, *b) != 0)
+            return false;
+    return !(a && *a) && !(b && *b);
+}
+
+static int jr_reload(struct aura_app *app, const struct aura_config *newcfg) {
+    struct jr *jr = app->userdata;
+    const struct aura_config *old = app->cfg;
+    jr_map_set_fields(&jr->map, newcfg->fields, newcfg->all_fields);
+    if (!strv_equal(old->units, newcfg->units) || !strv_equal(old->identifiers, newcfg->identifiers) ||
+        old->min_priority != newcfg->min_priority)
+        aura_log(AURA_LOG_WARNING, "reload: [journal] units, identifiers and min_priority take effect at restart");
+    return 0;
+}
+
+static void jr_stats(struct aura_app *app, char *out, size_t size) {
+    struct jr *jr = app->userdata;
+    snprintf(out, size, " journal_read=%" PRIu64 " own_skipped=%" PRIu64 " state_writes=%" PRIu64 " paused=%d",
+             jr->n_read, jr->n_self, jr->n_state_writes, jr->paused);
+}
+
+static const struct aura_frontend journald_frontend = {
+    .program = "auralog-journald",
+    .synopsis = "[--config FILE] [--check] [--once] [--stdout] [--directory DIR | --file FILE... | --namespace NS] "
+                "[--state-file FILE] [--start head|tail|boot] [--verbose]",
+    .help = "  --once               forward up to the current end of the journal, wait for delivery, exit\n"
+            "  --directory DIR      read the journal files in DIR\n"
+            "  --file FILE          read this journal file (repeatable)\n"
+            "  --namespace NS       read the journal namespace NS\n"
+            "  --state-file FILE    cursor state file (default: [journal] state_file)\n"
+            "  --start MODE         head, tail or boot: where to begin when there is no state\n",
+    .options = jr_options,
+    .full_policy = AURA_FULL_BLOCK,
+    .needs_journal_config = true,
+    .userdata = &jr_global,
+    .parse_option = jr_parse_option,
+    .apply = jr_apply,
+    .start = jr_start,
+    .acked = jr_acked,
+    .writable = jr_writable,
+    .stop = jr_stop,
+    .finish = jr_finish,
+    .reload = jr_reload,
+    .stats = jr_stats,
+};
 
 int main(int argc, char **argv) {
-    (void)argc;
-    (void)argv;
-    return 0;
+    return aura_app_main(&journald_frontend, argc, argv);
 }

@@ -1,0 +1,282 @@
+#include "config.h"
+
+#include "map.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "level.h"
+
+enum {
+    F_MESSAGE,
+    F_PRIORITY,
+    F_FACILITY,
+    F_IDENTIFIER,
+    F_COMM,
+    F_PID,
+    F_SYSLOG_PID,
+    F_HOSTNAME,
+    F_UNIT,
+    F_USER_UNIT,
+    F_BOOT_ID,
+    F_MESSAGE_ID,
+    F_TRACE_ID,
+    F_SOURCE_TIME,
+    F_STANDARD, /* number of standard fields */
+    F_EXTRA = F_STANDARD,
+};
+
+static const struct {
+    const char *name;
+    size_t len;
+} standard[F_STANDARD] = {
+#define S(id, n) [id] = {n, sizeof(n) - 1}
+    S(F_MESSAGE, "MESSAGE"),
+    S(F_PRIORITY, "PRIORITY"),
+    S(F_FACILITY, "SYSLOG_FACILITY"),
+    S(F_IDENTIFIER, "SYSLOG_IDENTIFIER"),
+    S(F_COMM, "_COMM"),
+    S(F_PID, "_PID"),
+    S(F_SYSLOG_PID, "SYSLOG_PID"),
+    S(F_HOSTNAME, "_HOSTNAME"),
+    S(F_UNIT, "_SYSTEMD_UNIT"),
+    S(F_USER_UNIT, "_SYSTEMD_USER_UNIT"),
+    S(F_BOOT_ID, "_BOOT_ID"),
+    S(F_MESSAGE_ID, "MESSAGE_ID"),
+    S(F_TRACE_ID, "TRACE_ID"),
+    S(F_SOURCE_TIME, "_SOURCE_REALTIME_TIMESTAMP"),
+#undef S
+};
+
+/* A kept value: offsets into the arena, which may move while fields are added. */
+struct jr_map_field {
+    int kind;
+    size_t key_off; /* F_EXTRA: NUL-terminated metadata name */
+    size_t val_off;
+    size_t val_len;
+};
+
+void jr_map_init(struct jr_map *m) {
+    memset(m, 0, sizeof(*m));
+    aura_buf_init(&m->arena);
+    aura_entry_init(&m->entry);
+    m->pid = -1;
+    m->self_identifier = "auralog-journald";
+}
+
+static void free_extra(struct jr_map *m) {
+    if (!m->extra)
+        return;
+    for (char **p = m->extra; *p; p++)
+        free(*p);
+    free(m->extra);
+    m->extra = NULL;
+}
+
+void jr_map_free(struct jr_map *m) {
+    if (!m)
+        return;
+    free_extra(m);
+    aura_buf_free(&m->arena);
+    free(m->kept);
+    m->kept = NULL;
+    m->n_kept = m->cap_kept = 0;
+    aura_entry_free(&m->entry);
+}
+
+size_t jr_map_field_name(const char *field, size_t len, char *out, size_t size) {
+    size_t i = 0, n = 0;
+    while (i < len && field[i] == '_')
+        i++;
+    for (; i < len && n + 1 < size; i++) {
+        char c = field[i];
+        out[n++] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+    }
+    if (size)
+        out[n] = '\0';
+    return n;
+}
+
+void jr_map_set_fields(struct jr_map *m, char *const *fields, bool all) {
+    size_t n = 0;
+    free_extra(m);
+    m->all_fields = all;
+    if (!fields || !fields[0])
+        return;
+    while (fields[n])
+        n++;
+    m->extra = aura_calloc(n + 1, sizeof(char *));
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(fields[i]);
+        char *name = aura_malloc(len + 1);
+        jr_map_field_name(fields[i], len, name, len + 1);
+        m->extra[i] = name;
+    }
+}
+
+void jr_map_begin(struct jr_map *m) {
+    aura_buf_reset(&m->arena);
+    m->n_kept = 0;
+    m->pid = -1;
+    m->own_identifier = false;
+    m->boot_id[0] = '\0';
+}
+
+static struct jr_map_field *keep(struct jr_map *m, int kind, const char *val, size_t len) {
+    struct jr_map_field *f;
+    if (m->n_kept == m->cap_kept) {
+        m->cap_kept = m->cap_kept ? 2 * m->cap_kept : 32;
+        m->kept = aura_realloc(m->kept, m->cap_kept * sizeof(*m->kept));
+    }
+    f = &m->kept[m->n_kept++];
+    f->kind = kind;
+    f->key_off = 0;
+    f->val_off = m->arena.len;
+    f->val_len = len;
+    aura_buf_append(&m->arena, val, len);
+    aura_buf_putc(&m->arena, '\0');
+    return f;
+}
+
+static const struct jr_map_field *find_kind(const struct jr_map *m, int kind) {
+    for (size_t i = 0; i < m->n_kept; i++)
+        if (m->kept[i].kind == kind)
+            return &m->kept[i];
+    return NULL;
+}
+
+/* Decimal digits only, no sign, no overflow; -1 otherwise. */
+static int64_t parse_u63(const char *s, size_t len) {
+    int64_t v = 0;
+    if (len == 0 || len > 18)
+        return -1;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+static bool wanted_extra(const struct jr_map *m, const char *name) {
+    if (m->all_fields)
+        return true;
+    for (char **p = m->extra; p && *p; p++)
+        if (strcmp(*p, name) == 0)
+            return true;
+    return false;
+}
+
+void jr_map_add(struct jr_map *m, const void *data, size_t len) {
+    const char *d = data;
+    const char *eq = memchr(d, '=', len);
+    size_t nlen, vlen;
+    const char *val;
+    int kind = F_EXTRA;
+
+    if (!eq || eq == d)
+        return;
+    nlen = (size_t)(eq - d);
+    val = eq + 1;
+    vlen = len - nlen - 1;
+
+    for (int k = 0; k < F_STANDARD; k++)
+        if (standard[k].len == nlen && memcmp(standard[k].name, d, nlen) == 0) {
+            kind = k;
+            break;
+        }
+
+    if (kind != F_EXTRA && !find_kind(m, kind)) {
+        keep(m, kind, val, vlen);
+        if (kind == F_PID)
+            m->pid = parse_u63(val, vlen);
+        else if (kind == F_IDENTIFIER)
+            m->own_identifier = strlen(m->self_identifier) == vlen && memcmp(m->self_identifier, val, vlen) == 0;
+        else if (kind == F_BOOT_ID && vlen < sizeof(m->boot_id)) {
+            memcpy(m->boot_id, val, vlen);
+            m->boot_id[vlen] = '\0';
+        }
+    }
+
+    /* Extra fields: everything but the message itself (which is the message). */
+    if ((m->extra || m->all_fields) && kind != F_MESSAGE) {
+        char name[256];
+        size_t n = jr_map_field_name(d, nlen, name, sizeof(name));
+        if (n > 0 && wanted_extra(m, name)) {
+            size_t key_off = m->arena.len;
+            aura_buf_append(&m->arena, name, n);
+            aura_buf_putc(&m->arena, '\0');
+            keep(m, F_EXTRA, val, vlen)->key_off = key_off;
+        }
+    }
+}
+
+static void add_kept_str(struct jr_map *m, const char *key, int kind) {
+    const struct jr_map_field *f = find_kind(m, kind);
+    if (f)
+        aura_entry_add_str(&m->entry, key, m->arena.data + f->val_off, f->val_len);
+}
+
+struct aura_entry *jr_map_end(struct jr_map *m, int64_t realtime_us) {
+    struct aura_entry *e = &m->entry;
+    const char *a = m->arena.data;
+    const struct jr_map_field *f;
+    int severity = -1;
+    int64_t v;
+
+    aura_entry_reset(e);
+
+    f = find_kind(m, F_MESSAGE);
+    e->message = f ? a + f->val_off : "";
+    e->message_len = f ? f->val_len : 0;
+
+    f = find_kind(m, F_PRIORITY);
+    if (f)
+        severity = aura_severity_parse(a + f->val_off, f->val_len);
+    e->level = aura_level_from_severity(severity);
+
+    f = find_kind(m, F_SOURCE_TIME);
+    v = f ? parse_u63(a + f->val_off, f->val_len) : -1;
+    e->time_us = v > 0 ? v : realtime_us;
+
+    f = find_kind(m, F_TRACE_ID);
+    if (f && f->val_len > 0) {
+        e->trace_id = a + f->val_off;
+        e->trace_id_len = f->val_len;
+    }
+
+    add_kept_str(m, "host", F_HOSTNAME);
+    if (find_kind(m, F_IDENTIFIER))
+        add_kept_str(m, "program", F_IDENTIFIER);
+    else
+        add_kept_str(m, "program", F_COMM);
+
+    v = m->pid;
+    if (v < 0 && (f = find_kind(m, F_SYSLOG_PID)))
+        v = parse_u63(a + f->val_off, f->val_len);
+    if (v >= 0)
+        aura_entry_add_int(e, "pid", v);
+
+    f = find_kind(m, F_FACILITY);
+    if (f) {
+        int64_t fac = parse_u63(a + f->val_off, f->val_len);
+        const char *name = fac >= 0 && fac < 64 ? aura_facility_name((int)fac) : NULL;
+        if (name)
+            aura_entry_add_cstr(e, "facility", name);
+    }
+    if (severity >= 0)
+        aura_entry_add_cstr(e, "severity", aura_severity_name(severity));
+
+    add_kept_str(m, "unit", F_UNIT);
+    add_kept_str(m, "user_unit", F_USER_UNIT);
+    add_kept_str(m, "boot_id", F_BOOT_ID);
+    add_kept_str(m, "msgid", F_MESSAGE_ID);
+    aura_entry_add_cstr(e, "source", "journald");
+
+    for (size_t i = 0; i < m->n_kept; i++) {
+        f = &m->kept[i];
+        if (f->kind == F_EXTRA && !aura_entry_has(e, a + f->key_off))
+            aura_entry_add_str(e, a + f->key_off, a + f->val_off, f->val_len);
+    }
+    return e;
+}

@@ -1,0 +1,272 @@
+#include "config.h"
+
+#include "reader.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-id128.h>
+#include <systemd/sd-journal.h>
+
+#include "buf.h"
+#include "log.h"
+#include "sigbus.h"
+
+struct jr_reader {
+    sd_journal *j;
+    char *what;         /* "the system journal", "namespace NS", "directory DIR", "N files" */
+    bool unread;        /* the current entry was reached by seeking and is not yet delivered */
+    bool seen_entry;    /* a current entry exists */
+    char last_boot[33]; /* boot ID of the last entry read */
+    struct aura_ratelimit rl_data, rl_next, rl_sigbus, rl_files;
+};
+
+static int add_matches(sd_journal *j, const char *field, char *const *values, bool *added) {
+    char buf[1024];
+    for (; values && *values; values++) {
+        int n = snprintf(buf, sizeof(buf), "%s=%s", field, *values);
+        if (n < 0 || (size_t)n >= sizeof(buf))
+            return -ENAMETOOLONG;
+        int r = sd_journal_add_match(j, buf, (size_t)n);
+        if (r < 0)
+            return r;
+        *added = true;
+    }
+    return 0;
+}
+
+/* (units OR identifiers) AND priority: sd-journal ORs matches on the same
+ * field, ANDs different fields, and lets disjunction/conjunction group them. */
+static int set_filter(sd_journal *j, const struct jr_filter *f) {
+    bool units = false, idents = false, prio = false;
+    int r;
+
+    r = add_matches(j, "_SYSTEMD_UNIT", f->units, &units);
+    if (r == 0 && units && f->identifiers && f->identifiers[0])
+        r = sd_journal_add_disjunction(j);
+    if (r == 0)
+        r = add_matches(j, "SYSLOG_IDENTIFIER", f->identifiers, &idents);
+    if (r == 0 && f->min_priority >= 0 && f->min_priority < 7) {
+        if (units || idents)
+            r = sd_journal_add_conjunction(j);
+        for (int p = 0; r == 0 && p <= f->min_priority; p++) {
+            char m[16];
+            int n = snprintf(m, sizeof(m), "PRIORITY=%d", p);
+            r = sd_journal_add_match(j, m, (size_t)n);
+            prio = true;
+        }
+    }
+    (void)prio;
+    return r;
+}
+
+int jr_reader_open(const struct jr_source *src, const struct jr_filter *filter, struct jr_reader **ret) {
+    struct jr_reader *rd = aura_calloc(1, sizeof(*rd));
+    struct aura_buf what = AURA_BUF_INIT;
+    int r;
+
+    rd->rl_data = (struct aura_ratelimit)AURA_RATELIMIT(60);
+    rd->rl_next = (struct aura_ratelimit)AURA_RATELIMIT(60);
+    rd->rl_sigbus = (struct aura_ratelimit)AURA_RATELIMIT(60);
+    rd->rl_files = (struct aura_ratelimit)AURA_RATELIMIT(60);
+
+    if (src->files && src->files[0]) {
+        size_t n = 0;
+        while (src->files[n])
+            n++;
+        r = sd_journal_open_files(&rd->j, (const char **)src->files, 0);
+        if (n == 1)
+            aura_buf_printf(&what, "journal file %s", src->files[0]);
+        else
+            aura_buf_printf(&what, "%zu journal files", n);
+    } else if (src->directory) {
+        r = sd_journal_open_directory(&rd->j, src->directory, 0);
+        aura_buf_printf(&what, "journal directory %s", src->directory);
+    } else if (src->journal_namespace) {
+        r = sd_journal_open_namespace(&rd->j, src->journal_namespace, SD_JOURNAL_LOCAL_ONLY);
+        aura_buf_printf(&what, "journal namespace %s", src->journal_namespace);
+    } else {
+        r = sd_journal_open(&rd->j, SD_JOURNAL_LOCAL_ONLY);
+        aura_buf_puts(&what, "the system journal");
+    }
+    rd->what = aura_buf_steal(&what);
+    if (r < 0) {
+        aura_log(AURA_LOG_ERR, "cannot open %s: %s", rd->what, strerror(-r));
+        jr_reader_free(rd);
+        return r;
+    }
+    /* Whole fields: a long message must be cut (and its length reported) by the core, not here. */
+    sd_journal_set_data_threshold(rd->j, 0);
+    r = set_filter(rd->j, filter);
+    if (r < 0) {
+        aura_log(AURA_LOG_ERR, "cannot set the journal filters: %s", strerror(-r));
+        jr_reader_free(rd);
+        return r;
+    }
+    *ret = rd;
+    return 0;
+}
+
+void jr_reader_free(struct jr_reader *r) {
+    if (!r)
+        return;
+    if (r->j)
+        sd_journal_close(r->j);
+    free(r->what);
+    free(r);
+}
+
+static void check_sigbus(struct jr_reader *r) {
+    void *addr;
+    size_t n = jr_sigbus_pop(&addr);
+    if (n > 0)
+        aura_log_limited(&r->rl_sigbus, AURA_LOG_WARNING,
+                         "a journal file of %s shrank while being read (%zu SIGBUS fault(s), first at %p); "
+                         "its unreadable part is skipped",
+                         r->what, n, addr);
+}
+
+static int seek_start(struct jr_reader *r, enum aura_start start) {
+    int k;
+    switch (start) {
+    case AURA_START_HEAD:
+        aura_log(AURA_LOG_INFO, "no saved position: reading %s from its first entry (start = head)", r->what);
+        return sd_journal_seek_head(r->j);
+    case AURA_START_BOOT: {
+        sd_id128_t boot;
+        k = sd_id128_get_boot(&boot);
+        if (k < 0)
+            return k;
+        aura_log(AURA_LOG_INFO, "no saved position: reading %s from the start of the current boot (start = boot)",
+                 r->what);
+        return sd_journal_seek_monotonic_usec(r->j, boot, 0);
+    }
+    case AURA_START_TAIL:
+    default:
+        aura_log(AURA_LOG_INFO, "no saved position: reading %s from its end, new entries only (start = tail)",
+                 r->what);
+        k = sd_journal_seek_tail(r->j);
+        if (k < 0)
+            return k;
+        /* Stand on the last entry, so that next() returns what comes after it. */
+        k = sd_journal_previous(r->j);
+        if (k > 0)
+            r->seen_entry = true;
+        return k < 0 ? k : 0;
+    }
+}
+
+int jr_reader_seek(struct jr_reader *r, const char *cursor, enum aura_start start) {
+    int k;
+
+    if (!cursor)
+        return seek_start(r, start);
+
+    k = sd_journal_seek_cursor(r->j, cursor);
+    if (k < 0) {
+        aura_log(AURA_LOG_WARNING, "saved cursor is not a valid journal cursor (%s); starting as start = %s says",
+                 strerror(-k), start == AURA_START_HEAD ? "head" : start == AURA_START_BOOT ? "boot" : "tail");
+        return seek_start(r, start);
+    }
+    k = sd_journal_next(r->j);
+    check_sigbus(r);
+    if (k < 0)
+        return k;
+    if (k == 0) {
+        aura_log(AURA_LOG_WARNING,
+                 "saved cursor is not in %s and nothing follows its position (vacuumed, or another journal); "
+                 "waiting for new entries",
+                 r->what);
+        return 0;
+    }
+    r->seen_entry = true;
+    if (sd_journal_test_cursor(r->j, cursor) > 0) {
+        aura_log(AURA_LOG_INFO, "resuming %s after the saved cursor", r->what);
+        return 0;
+    }
+    uint64_t t = 0;
+    sd_journal_get_realtime_usec(r->j, &t);
+    aura_log(AURA_LOG_WARNING,
+             "saved cursor is no longer in %s (vacuumed, or from another journal); continuing from the nearest entry "
+             "after its position (realtime %" PRIu64 ")",
+             r->what, t);
+    r->unread = true;
+    return 0;
+}
+
+int jr_reader_next(struct jr_reader *r) {
+    int k;
+    if (r->unread) {
+        r->unread = false;
+        return 1;
+    }
+    k = sd_journal_next(r->j);
+    check_sigbus(r);
+    if (k < 0) {
+        aura_log_limited(&r->rl_next, AURA_LOG_WARNING, "reading %s failed: %s; waiting for more data", r->what,
+                         strerror(-k));
+        return k;
+    }
+    if (k > 0)
+        r->seen_entry = true;
+    return k;
+}
+
+struct aura_entry *jr_reader_map(struct jr_reader *r, struct jr_map *m) {
+    const void *d;
+    size_t l;
+    uint64_t rt = 0;
+    int k;
+
+    jr_map_begin(m);
+    sd_journal_restart_data(r->j);
+    while ((k = sd_journal_enumerate_available_data(r->j, &d, &l)) > 0)
+        jr_map_add(m, d, l);
+    if (k < 0)
+        aura_log_limited(&r->rl_data, AURA_LOG_WARNING, "an entry of %s has unreadable fields (%s); sending the rest",
+                         r->what, strerror(-k));
+    sd_journal_get_realtime_usec(r->j, &rt);
+    check_sigbus(r);
+    if (m->boot_id[0] && strcmp(m->boot_id, r->last_boot) != 0) {
+        if (r->last_boot[0])
+            aura_log(AURA_LOG_INFO, "%s: boot ID changed from %s to %s (entries of a new boot follow)", r->what,
+                     r->last_boot, m->boot_id);
+        snprintf(r->last_boot, sizeof(r->last_boot), "%s", m->boot_id);
+    }
+    return jr_map_end(m, (int64_t)rt);
+}
+
+char *jr_reader_cursor(struct jr_reader *r) {
+    char *c = NULL;
+    if (!r->seen_entry || sd_journal_get_cursor(r->j, &c) < 0)
+        return NULL;
+    return c;
+}
+
+int jr_reader_fd(struct jr_reader *r, short *events) {
+    int fd = sd_journal_get_fd(r->j);
+    if (fd < 0)
+        return fd;
+    int ev = sd_journal_get_events(r->j);
+    *events = (short)(ev > 0 ? ev : 1 /* POLLIN */);
+    return fd;
+}
+
+int jr_reader_process(struct jr_reader *r) {
+    int k = sd_journal_process(r->j);
+    if (k == SD_JOURNAL_INVALIDATE)
+        aura_log_limited(&r->rl_files, AURA_LOG_INFO,
+                         "journal files of %s were added or removed (rotation or vacuuming); reading on from the "
+                         "current position",
+                         r->what);
+    return k < 0 ? k : 0;
+}
+
+uint64_t jr_reader_timeout(struct jr_reader *r) {
+    uint64_t t = UINT64_MAX;
+    if (sd_journal_get_timeout(r->j, &t) < 0)
+        return UINT64_MAX;
+    return t;
+}

@@ -1,0 +1,118 @@
+#include "config.h"
+
+#include "state.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+
+#define STATE_PREFIX "LAST_CURSOR="
+#define STATE_MAX 4096
+
+int jr_state_read(const char *path, char **ret) {
+    char buf[STATE_MAX + 1];
+    size_t len = 0;
+    ssize_t n;
+    const char *c;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0)
+        return -errno;
+    while (len < STATE_MAX && (n = read(fd, buf + len, STATE_MAX - len)) != 0) {
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            int r = -errno;
+            close(fd);
+            return r;
+        }
+        len += (size_t)n;
+    }
+    close(fd);
+    if (len == STATE_MAX)
+        return -EINVAL;
+    buf[len] = '\0';
+    while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r' || buf[len - 1] == ' '))
+        buf[--len] = '\0';
+    c = buf;
+    if (strncmp(c, STATE_PREFIX, strlen(STATE_PREFIX)) == 0)
+        c += strlen(STATE_PREFIX);
+    if (*c == '\0' || strpbrk(c, "\n\r") || memchr(buf, '\0', len))
+        return -EINVAL;
+    *ret = aura_strdup(c);
+    return 0;
+}
+
+static int write_all(int fd, const char *p, size_t n) {
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Directory part of path ("." when none) into dir. */
+static void dir_of(const char *path, char *dir, size_t size) {
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(dir, size, ".");
+    else if (slash == path)
+        snprintf(dir, size, "/");
+    else
+        snprintf(dir, size, "%.*s", (int)(slash - path), path);
+}
+
+int jr_state_write(const char *path, const char *cursor) {
+    char tmp[PATH_MAX], dir[PATH_MAX];
+    int fd, dfd, r;
+
+    if (strlen(cursor) + sizeof(STATE_PREFIX) + 1 > STATE_MAX || strpbrk(cursor, "\n\r"))
+        return -EINVAL;
+    if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= sizeof(tmp))
+        return -ENAMETOOLONG;
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return -errno;
+    r = write_all(fd, STATE_PREFIX, strlen(STATE_PREFIX));
+    if (r == 0)
+        r = write_all(fd, cursor, strlen(cursor));
+    if (r == 0)
+        r = write_all(fd, "\n", 1);
+    if (r == 0 && fsync(fd) < 0)
+        r = -errno;
+    if (close(fd) < 0 && r == 0)
+        r = -errno;
+    if (r == 0 && rename(tmp, path) < 0)
+        r = -errno;
+    if (r < 0) {
+        unlink(tmp);
+        return r;
+    }
+    dir_of(path, dir, sizeof(dir));
+    dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return -errno;
+    r = fsync(dfd) < 0 ? -errno : 0;
+    close(dfd);
+    return r;
+}
+
+int jr_state_check_dir(const char *path) {
+    char dir[PATH_MAX];
+    dir_of(path, dir, sizeof(dir));
+    if (access(dir, W_OK | X_OK) < 0)
+        return -errno;
+    return 0;
+}

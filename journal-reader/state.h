@@ -1,0 +1,21 @@
+/* state.h - the cursor state file: the journal position up to which every
+ * entry is acknowledged (SPEC §8).
+ *
+ * Format: one line "LAST_CURSOR=<cursor>\n", as systemd-journal-upload
+ * writes its state.  Written atomically: a temp file in the same directory,
+ * fsync, rename over the old file, fsync of the directory, so a crash leaves
+ * either the old or the new cursor, never a torn one. */
+#pragma once
+#include <stddef.h>
+
+/* Read the cursor into a newly allocated string (*ret, caller frees).
+ * -ENOENT when there is no state file, -EINVAL when its content is not a
+ * cursor line, other negative errno on I/O errors. */
+int jr_state_read(const char *path, char **ret);
+
+/* Replace the state with cursor, atomically and durably. */
+int jr_state_write(const char *path, const char *cursor);
+
+/* Can a state file be created at path (its directory exists and is writable)?
+ * 0 or negative errno. */
+int jr_state_check_dir(const char *path);
