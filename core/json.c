@@ -77,36 +77,28 @@ static inline int utf8_sequence(const unsigned char *p, size_t n) {
 
 void aura_json_string(struct aura_buf *b, const char *str, size_t len) {
     const unsigned char *s = (const unsigned char *)str, *end = s + len;
-    /* Room for the common case (nothing to escape) with the slack the loop
-     * wants; escapes reserve more. */
+    /* Invariant at the top of the loop: room for the rest of the input
+     * copied as it is, plus 7 (one escape or sequence and the closing
+     * quote).  Plain bytes then need no check; anything longer than its
+     * input (an escape, a U+FFFD) re-establishes it. */
     aura_buf_reserve(b, len + 8);
     char *o = b->data + b->len;
     char *oend = b->data + b->cap - 1; /* keep one byte for the NUL */
     *o++ = '"';
 
     while (s < end) {
-        /* run of plain bytes */
-        const unsigned char *run = s;
+        /* run of plain bytes, eight at a time, then one at a time */
         while ((size_t)(end - s) >= 8) {
             uint64_t w;
             memcpy(&w, s, 8);
             if (word_needs_work(w))
                 break;
+            memcpy(o, &w, 8);
+            o += 8;
             s += 8;
         }
         while (s < end && plain[*s])
-            s++;
-        size_t n = (size_t)(s - run);
-        /* what follows: at most 6 bytes of escape or 4 bytes of UTF-8, plus the closing quote */
-        if ((size_t)(oend - o) < n + 7) {
-            size_t used = (size_t)(o - b->data);
-            b->len = used;
-            aura_buf_reserve(b, n + 7 + (size_t)(end - s));
-            o = b->data + used;
-            oend = b->data + b->cap - 1;
-        }
-        memcpy(o, run, n);
-        o += n;
+            *o++ = (char)*s++;
         if (s >= end)
             break;
 
@@ -135,12 +127,19 @@ void aura_json_string(struct aura_buf *b, const char *str, size_t len) {
                 memcpy(o, s, (size_t)k);
                 o += k;
                 s += k;
-            } else {
-                *o++ = (char)0xef; /* U+FFFD */
-                *o++ = (char)0xbf;
-                *o++ = (char)0xbd;
-                s += -k;
+                continue; /* as long as its input: the invariant holds */
             }
+            *o++ = (char)0xef; /* U+FFFD */
+            *o++ = (char)0xbf;
+            *o++ = (char)0xbd;
+            s += -k;
+        }
+        if ((size_t)(oend - o) < (size_t)(end - s) + 7) {
+            size_t used = (size_t)(o - b->data);
+            b->len = used;
+            aura_buf_reserve(b, (size_t)(end - s) * 2 + 16);
+            o = b->data + used;
+            oend = b->data + b->cap - 1;
         }
     }
     *o++ = '"';
