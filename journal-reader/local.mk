@@ -21,3 +21,10 @@ tests_unit_test_state_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/journal-reader
 tests_unit_test_state_LDADD = $(AURA_LIBS)
 
 EXTRA_DIST += conf/auralog-journald.service
+
+journal_fixtures = tests/fixtures/journal/mapping.export
+journal_tests = \
+	tests/journal/mapping.sh
+TESTS += $(journal_tests)
+dist_check_SCRIPTS += $(journal_tests)
+EXTRA_DIST += tests/journal/lib-journal.sh tests/journal/jsend.py $(journal_fixtures)
