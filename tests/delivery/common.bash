@@ -1,0 +1,84 @@
+# tests/delivery/common.bash - helpers shared by the delivery engine tests.
+# Source after tests/lib.sh.  Drives tests/aura-feed through a fifo so a test
+# can write lines over time and see what the fake endpoint recorded meanwhile.
+#
+#   feed_start CONF [ARGS...]   start aura-feed (stdin from a fifo held open by
+#                               this shell); sets FEED_PID, FEED_ERR, FEED_OUT
+#   feed_write LINE...          write lines ("LEVEL MESSAGE") to its stdin
+#   feed_close                  close its stdin (EOF: it drains and exits)
+#   feed_wait_exit SECONDS      wait for it to exit; sets FEED_RC (124 on timeout)
+#   feed_alive                  true while it runs
+#   n_list                      "n" of every accepted entry, space separated, arrival order
+#   n_sorted                    the same, sorted numerically and unique
+#   seq_list A B                "A A+1 ... B" space separated
+#   req_count_path PATH         recorded requests to PATH
+#   req_count_status STATUS     recorded requests answered with STATUS
+
+FEED=$top_builddir/tests/aura-feed
+[ -x "$FEED" ] || bail_out "$FEED not built (make tests/aura-feed)"
+
+feed_start() {
+    local conf=$1
+    shift
+    FEED_IN=$T/feed.in.$RANDOM
+    FEED_ERR=$T/feed.err
+    FEED_OUT=$T/feed.out
+    rm -f "$FEED_IN"
+    mkfifo "$FEED_IN" || return 1
+    "$FEED" --config "$conf" "$@" <"$FEED_IN" >"$FEED_OUT" 2>>"$FEED_ERR" &
+    FEED_PID=$!
+    register_pid "$FEED_PID"
+    exec {FEED_FD}>"$FEED_IN"
+    FEED_RC=
+}
+
+feed_write() {
+    printf '%s\n' "$@" >&"$FEED_FD"
+}
+
+feed_close() {
+    if [ -n "${FEED_FD:-}" ]; then
+        exec {FEED_FD}>&-
+        FEED_FD=
+    fi
+}
+
+feed_alive() {
+    _pid_alive "$FEED_PID"
+}
+
+feed_gone() {
+    ! _pid_alive "$FEED_PID"
+}
+
+feed_wait_exit() {
+    if wait_until "$1" feed_gone; then
+        wait "$FEED_PID"
+        FEED_RC=$?
+    else
+        FEED_RC=124
+    fi
+    return 0
+}
+
+n_list() {
+    ingest_entries | jlines 'o["metadata"]["n"]' | tr '\n' ' ' | sed 's/ $//'
+}
+
+n_sorted() {
+    ingest_entries | jlines 'o["metadata"]["n"]' | sort -n | uniq | tr '\n' ' ' | sed 's/ $//'
+}
+
+seq_list() {
+    seq "$1" "$2" | tr '\n' ' ' | sed 's/ $//'
+}
+
+req_count_path() {
+    ingest_requests | jlines "o['path'] if o['path'] == '$1' else None" | wc -l
+}
+
+req_count_status() {
+    ingest_requests | jlines "o['path'] if o['status'] == $1 else None" | wc -l
+}
+
+_ge() { [ "$("$2")" -ge "$1" ]; } # _ge N FUNC
