@@ -1,6 +1,7 @@
 # Delivery engine integration tests (driven by tests/aura-feed against tests/fake_ingest.py)
 delivery_engine_tests =
 delivery_engine_tests += tests/delivery/batching.sh
+delivery_engine_tests += tests/delivery/urgent.sh
 TESTS += $(delivery_engine_tests)
 dist_check_SCRIPTS += $(delivery_engine_tests)
 EXTRA_DIST += tests/delivery/common.bash
