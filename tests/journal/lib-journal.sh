@@ -114,3 +114,46 @@ cpu_ticks() {
 state_cursor() {
     sed -n 's/^LAST_CURSOR=//p' "$T/state" 2>/dev/null
 }
+
+JHELP=$top_srcdir/tests/journal/jhelp.py
+
+# A NOTIFY_SOCKET for the reader: messages land in $T/notify.log, one per line.
+notify_listen() {
+    NOTIFY_SOCKET=$T/notify.sock
+    "$PYTHON3" "$JHELP" notify "$NOTIFY_SOCKET" "$T/notify.log" &
+    register_pid $!
+    wait_until 5 test -S "$NOTIFY_SOCKET"
+    export NOTIFY_SOCKET
+}
+
+# wait for the n-th READY=1 (default: the first)
+wait_ready() {
+    wait_until "${2:-10}" _ready_count_ge "${1:-1}"
+}
+
+_ready_count_ge() {
+    [ "$(grep -c 'READY=1' "$T/notify.log" 2>/dev/null)" -ge "$1" ]
+}
+
+# export-format entries: gen_export N BOOT_ID T0 [FIELD=VALUE...] (%d = index)
+gen_export() {
+    "$PYTHON3" "$JHELP" export "$@"
+}
+
+current_boot_id() {
+    tr -d '-' </proc/sys/kernel/random/boot_id
+}
+
+# entries received whose message matches the python regex $1
+ingest_grep_count() {
+    ingest_entries | PAT=$1 jlines '1 if __import__("re").search(__import__("os").environ["PAT"], o["message"]) else None' | wc -l
+}
+
+# wait until exactly N received entries match the regex: wait_grep SECONDS REGEX N
+wait_grep() {
+    wait_until "$1" _grep_count_is "$2" "$3"
+}
+
+_grep_count_is() {
+    [ "$(ingest_grep_count "$1")" = "$2" ]
+}
