@@ -82,3 +82,13 @@ req_count_status() {
 }
 
 _ge() { [ "$("$2")" -ge "$1" ]; } # _ge N FUNC
+
+# recorded requests sorted by arrival time "t" (requests.jsonl is in answer order:
+# a delayed answer is recorded after later requests)
+requests_by_t() {
+    ingest_requests | "$PYTHON3" -c '
+import json, sys
+rs = [json.loads(l) for l in sys.stdin if l.strip()]
+for r in sorted(rs, key=lambda r: r["t"]):
+    print(json.dumps(r))'
+}
