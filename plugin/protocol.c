@@ -1,0 +1,316 @@
+#include "config.h"
+
+#include "protocol.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+
+enum wait_kind {
+    WAIT_NONE,
+    WAIT_COMMIT, /* "COMMIT TRANSACTION" owes OK / error */
+    WAIT_SINGLE, /* a message outside a transaction owes OK / error */
+    WAIT_ROOM,   /* without confirm: a line waits for room, nothing owed */
+};
+
+struct held_line {
+    char *data;
+    size_t len;
+};
+
+struct aura_proto {
+    struct aura_proto_settings set;
+    struct aura_proto_ops ops;
+    struct aura_buf out;
+
+    bool in_txn;
+    bool txn_incomplete;   /* lines of this transaction were dropped: its commit fails */
+    uint64_t txn_last_seq; /* highest seq submitted for the open transaction */
+    uint64_t watermark;
+
+    enum wait_kind wait;
+    uint64_t wait_seq;      /* WAIT_SINGLE: the message's seq (0 while it is held) */
+    uint64_t wait_start_us;
+    uint64_t next_dot_us;
+    uint64_t failing_us;
+
+    struct held_line *held; /* FIFO of lines not yet accepted by the core */
+    size_t n_held, first_held, cap_held, held_bytes;
+
+    struct aura_proto_stats st;
+};
+
+struct aura_proto *aura_proto_new(const struct aura_proto_settings *s, const struct aura_proto_ops *ops) {
+    struct aura_proto *p = aura_calloc(1, sizeof(*p));
+    p->set = *s;
+    p->ops = *ops;
+    if (p->set.keepalive_us == 0)
+        p->set.keepalive_us = 1000000;
+    if (p->set.max_backlog_lines == 0)
+        p->set.max_backlog_lines = 1;
+    aura_buf_init(&p->out);
+    return p;
+}
+
+static void held_clear(struct aura_proto *p) {
+    for (size_t i = p->first_held; i < p->first_held + p->n_held; i++)
+        free(p->held[i].data);
+    p->n_held = p->first_held = p->held_bytes = 0;
+}
+
+void aura_proto_free(struct aura_proto *p) {
+    if (!p)
+        return;
+    held_clear(p);
+    free(p->held);
+    aura_buf_free(&p->out);
+    free(p);
+}
+
+static void held_push(struct aura_proto *p, const char *line, size_t len) {
+    if (p->first_held + p->n_held == p->cap_held) {
+        if (p->first_held > 0) {
+            memmove(p->held, p->held + p->first_held, p->n_held * sizeof(*p->held));
+            p->first_held = 0;
+        } else {
+            p->cap_held = p->cap_held ? p->cap_held * 2 : 16;
+            p->held = aura_realloc(p->held, p->cap_held * sizeof(*p->held));
+        }
+    }
+    struct held_line *h = &p->held[p->first_held + p->n_held++];
+    h->data = aura_malloc(len + 1);
+    memcpy(h->data, line, len);
+    h->data[len] = '\0';
+    h->len = len;
+    p->held_bytes += len;
+}
+
+static void reply(struct aura_proto *p, const char *text) {
+    if (!p->set.confirm)
+        return;
+    aura_buf_puts(&p->out, text);
+    aura_buf_putc(&p->out, '\n');
+}
+
+static void begin_wait(struct aura_proto *p, enum wait_kind kind, uint64_t now_us) {
+    p->wait = kind;
+    p->wait_start_us = now_us;
+    p->next_dot_us = now_us + p->set.keepalive_us;
+}
+
+/* Submit one line; the seq goes to the transaction or the single message. */
+static int submit(struct aura_proto *p, const char *line, size_t len) {
+    uint64_t seq = 0;
+    int r = p->ops.submit(p->ops.userdata, line, len, &seq);
+    if (r < 0)
+        return r;
+    if (p->in_txn)
+        p->txn_last_seq = seq;
+    else if (p->wait == WAIT_SINGLE)
+        p->wait_seq = seq;
+    return 0;
+}
+
+/* Submit held lines in order while the core takes them. */
+static void drain_held(struct aura_proto *p) {
+    while (p->n_held > 0) {
+        struct held_line *h = &p->held[p->first_held];
+        if (submit(p, h->data, h->len) < 0)
+            return;
+        p->held_bytes -= h->len;
+        free(h->data);
+        p->first_held++;
+        p->n_held--;
+    }
+    p->first_held = 0;
+    if (p->wait == WAIT_ROOM)
+        p->wait = WAIT_NONE;
+}
+
+static void finish_wait(struct aura_proto *p, const char *text) {
+    reply(p, text);
+    p->wait = WAIT_NONE;
+    p->wait_seq = 0;
+}
+
+/* Is the owed reply due? */
+static void check_wait(struct aura_proto *p, uint64_t now_us) {
+    switch (p->wait) {
+    case WAIT_COMMIT:
+        if (p->txn_incomplete) {
+            held_clear(p);
+            p->in_txn = false;
+            p->st.commit_errors++;
+            finish_wait(p, "ERROR transaction too large for the forwarder's free room; resend");
+        } else if (p->n_held == 0 && p->watermark >= p->txn_last_seq) {
+            p->in_txn = false;
+            p->st.commits++;
+            finish_wait(p, "OK");
+        }
+        break;
+    case WAIT_SINGLE:
+        if (p->n_held == 0 && p->wait_seq > 0 && p->watermark >= p->wait_seq)
+            finish_wait(p, "OK");
+        break;
+    case WAIT_ROOM:
+        if (p->n_held == 0)
+            p->wait = WAIT_NONE;
+        break;
+    case WAIT_NONE:
+        break;
+    }
+    (void)now_us;
+}
+
+void aura_proto_start(struct aura_proto *p, uint64_t now_us) {
+    (void)now_us;
+    reply(p, "OK");
+}
+
+static bool line_is(const char *line, size_t len, const char *mark) {
+    size_t n = strlen(mark);
+    if (len > 0 && line[len - 1] == '\r')
+        len--;
+    return len == n && memcmp(line, mark, n) == 0;
+}
+
+void aura_proto_line(struct aura_proto *p, const char *line, size_t len, uint64_t now_us) {
+    bool is_begin = line_is(line, len, AURA_PROTO_BEGIN), is_commit = line_is(line, len, AURA_PROTO_COMMIT);
+
+    if (!p->set.confirm) {
+        if (is_begin || is_commit)
+            return;
+        p->st.lines++;
+        if (p->n_held == 0 && submit(p, line, len) == 0)
+            return;
+        held_push(p, line, len);
+        p->wait = WAIT_ROOM;
+        return;
+    }
+
+    if (is_begin) {
+        /* an open transaction was abandoned by rsyslog: it resends it */
+        held_clear(p);
+        p->in_txn = true;
+        p->txn_incomplete = false;
+        p->txn_last_seq = 0;
+        p->st.transactions++;
+        reply(p, "OK");
+        return;
+    }
+    if (is_commit) {
+        if (!p->in_txn) {
+            reply(p, "OK"); /* nothing open: nothing to commit */
+            return;
+        }
+        p->ops.flush(p->ops.userdata);
+        begin_wait(p, WAIT_COMMIT, now_us);
+        check_wait(p, now_us);
+        return;
+    }
+
+    p->st.lines++;
+    if (p->in_txn) {
+        if (p->txn_incomplete) {
+            /* already failing: rsyslog resends the whole batch */
+        } else if (p->n_held == 0 && submit(p, line, len) == 0) {
+            /* queued */
+        } else if (p->n_held < p->set.max_backlog_lines && p->held_bytes + len <= p->set.max_backlog_bytes) {
+            held_push(p, line, len);
+        } else {
+            p->txn_incomplete = true;
+            p->st.backlog_overflows++;
+            held_clear(p);
+        }
+        reply(p, "DEFER_COMMIT");
+        return;
+    }
+
+    /* a message on its own: send it now, answer when it is acknowledged */
+    begin_wait(p, WAIT_SINGLE, now_us);
+    p->wait_seq = 0;
+    if (submit(p, line, len) < 0)
+        held_push(p, line, len);
+    p->ops.flush(p->ops.userdata);
+    check_wait(p, now_us);
+}
+
+void aura_proto_acked(struct aura_proto *p, uint64_t watermark, uint64_t now_us) {
+    if (watermark > p->watermark)
+        p->watermark = watermark;
+    check_wait(p, now_us);
+}
+
+void aura_proto_writable(struct aura_proto *p, uint64_t now_us) {
+    bool had = p->n_held > 0;
+    drain_held(p);
+    if (had && p->wait != WAIT_NONE)
+        p->ops.flush(p->ops.userdata);
+    check_wait(p, now_us);
+}
+
+void aura_proto_tick(struct aura_proto *p, uint64_t now_us, uint64_t failing_us) {
+    p->failing_us = failing_us;
+    if (p->wait != WAIT_COMMIT && p->wait != WAIT_SINGLE)
+        return;
+    check_wait(p, now_us);
+    if (p->wait == WAIT_NONE)
+        return;
+    uint64_t waited = now_us - p->wait_start_us;
+    if ((waited >= p->set.commit_timeout_us && failing_us > 0) || waited >= 2 * p->set.commit_timeout_us) {
+        /* rsyslog keeps the messages and resends them; what was submitted is
+         * still delivered when the endpoint recovers (duplicates, no loss) */
+        held_clear(p);
+        if (p->wait == WAIT_COMMIT) {
+            p->in_txn = false;
+            p->st.commit_errors++;
+            finish_wait(p, "ERROR delivery failing, commit refused; rsyslog keeps the batch");
+        } else {
+            p->st.single_errors++;
+            finish_wait(p, "ERROR delivery failing; rsyslog keeps the message");
+        }
+        return;
+    }
+    if (now_us >= p->next_dot_us) {
+        aura_buf_putc(&p->out, '.');
+        p->next_dot_us = now_us + p->set.keepalive_us;
+    }
+}
+
+uint64_t aura_proto_next_tick(const struct aura_proto *p) {
+    if (!p->set.confirm || (p->wait != WAIT_COMMIT && p->wait != WAIT_SINGLE))
+        return 0;
+    uint64_t give_up = p->wait_start_us + p->set.commit_timeout_us;
+    if (give_up <= p->next_dot_us && p->failing_us > 0)
+        return give_up;
+    return p->next_dot_us;
+}
+
+bool aura_proto_busy(const struct aura_proto *p) {
+    return p->wait != WAIT_NONE;
+}
+
+size_t aura_proto_backlog(const struct aura_proto *p) {
+    return p->n_held;
+}
+
+const char *aura_proto_output(const struct aura_proto *p, size_t *len) {
+    *len = p->out.len;
+    return p->out.data ? p->out.data : "";
+}
+
+void aura_proto_output_consumed(struct aura_proto *p, size_t n) {
+    if (n >= p->out.len) {
+        aura_buf_reset(&p->out);
+        return;
+    }
+    memmove(p->out.data, p->out.data + n, p->out.len - n);
+    p->out.len -= n;
+    p->out.data[p->out.len] = '\0';
+}
+
+void aura_proto_get_stats(const struct aura_proto *p, struct aura_proto_stats *st) {
+    *st = p->st;
+}

@@ -1,0 +1,86 @@
+/* protocol.h - rsyslog omprog's confirmMessages / useTransactions protocol
+ * as a state machine without I/O (SPEC §9).  main.c feeds it input lines,
+ * acknowledgements and time; it submits through ops and produces the reply
+ * bytes to write to stdout.
+ *
+ * With confirm (omprog confirmMessages="on"):
+ *   start                  -> "OK"
+ *   "BEGIN TRANSACTION"    -> "OK"   (an open, uncommitted transaction is abandoned)
+ *   message in transaction -> "DEFER_COMMIT" at once (never an error)
+ *   "COMMIT TRANSACTION"   -> "OK" once every entry of the transaction is
+ *                             acknowledged by the core; an error line once
+ *                             delivery has failed for commit_timeout (or the
+ *                             wait lasted twice that), so rsyslog keeps the
+ *                             batch and sends it again
+ *   message outside one    -> submitted and flushed at once, "OK" when
+ *                             acknowledged, an error line after the same bound
+ * While a reply is owed, a '.' is written every keepalive_us: omprog strips
+ * leading dots from a reply, and every byte restarts its confirmTimeout.
+ * Every reply is one line.
+ *
+ * Lines the core has no room for (submit -EAGAIN) are held in a backlog and
+ * submitted when ops signal room (aura_proto_writable); a transaction whose
+ * backlog outgrows its bound drops further lines and fails its commit at once
+ * (rsyslog resends it): memory stays bounded, nothing is lost.  A failed or
+ * abandoned transaction forgets its backlog; entries it already submitted
+ * still get delivered, so a resend may duplicate them (at-least-once).
+ *
+ * Without confirm: every message is submitted, transaction marks are
+ * ignored, nothing is written. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define AURA_PROTO_BEGIN "BEGIN TRANSACTION"
+#define AURA_PROTO_COMMIT "COMMIT TRANSACTION"
+
+struct aura_proto_ops {
+    void *userdata;
+    /* Parse and submit one message line: 0 and *seq, or -EAGAIN when the
+     * core is full (nothing queued). */
+    int (*submit)(void *userdata, const char *line, size_t len, uint64_t *seq);
+    /* Send what the core has buffered now (a commit or single message waits). */
+    void (*flush)(void *userdata);
+};
+
+struct aura_proto_settings {
+    bool confirm;
+    uint64_t commit_timeout_us;  /* give up on a commit after delivery failed this long */
+    uint64_t keepalive_us;       /* dot interval while a reply is owed */
+    size_t max_backlog_lines;    /* held lines of one transaction */
+    size_t max_backlog_bytes;
+};
+
+struct aura_proto_stats {
+    uint64_t lines, transactions, commits, commit_errors, single_errors, backlog_overflows;
+};
+
+struct aura_proto;
+
+struct aura_proto *aura_proto_new(const struct aura_proto_settings *s, const struct aura_proto_ops *ops);
+void aura_proto_free(struct aura_proto *p);
+
+/* Ready to consume: "OK" under confirm. */
+void aura_proto_start(struct aura_proto *p, uint64_t now_us);
+/* One input line without its newline.  Only call while !aura_proto_busy(). */
+void aura_proto_line(struct aura_proto *p, const char *line, size_t len, uint64_t now_us);
+/* The core acknowledged every seq <= watermark. */
+void aura_proto_acked(struct aura_proto *p, uint64_t watermark, uint64_t now_us);
+/* The core has room again: submit held lines. */
+void aura_proto_writable(struct aura_proto *p, uint64_t now_us);
+/* Timer: keep-alives and giving up.  failing_us as aura_forwarder_failing_us(). */
+void aura_proto_tick(struct aura_proto *p, uint64_t now_us, uint64_t failing_us);
+/* Monotonic time of the next tick needed, 0 for none. */
+uint64_t aura_proto_next_tick(const struct aura_proto *p);
+
+/* A reply is owed (or a line waits for room): feed no further lines. */
+bool aura_proto_busy(const struct aura_proto *p);
+/* Lines held for lack of room. */
+size_t aura_proto_backlog(const struct aura_proto *p);
+
+/* Reply bytes produced so far; the caller writes them and then consumes. */
+const char *aura_proto_output(const struct aura_proto *p, size_t *len);
+void aura_proto_output_consumed(struct aura_proto *p, size_t n);
+
+void aura_proto_get_stats(const struct aura_proto *p, struct aura_proto_stats *st);

@@ -1,0 +1,226 @@
+/* test_protocol - omprog confirmMessages/transaction state machine
+ * (plugin/protocol.c), driven with a fake core. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../plugin/protocol.h"
+#include "tap.h"
+
+#define S 1000000ULL
+
+struct fake_core {
+    uint64_t next_seq;
+    size_t room;    /* entries accepted before -EAGAIN */
+    int flushes;
+    char last[64];
+};
+
+static int fake_submit(void *ud, const char *line, size_t len, uint64_t *seq) {
+    struct fake_core *c = ud;
+    if (c->room == 0)
+        return -EAGAIN;
+    c->room--;
+    *seq = ++c->next_seq;
+    snprintf(c->last, sizeof(c->last), "%.*s", (int)len, line);
+    return 0;
+}
+
+static void fake_flush(void *ud) {
+    ((struct fake_core *)ud)->flushes++;
+}
+
+static struct aura_proto *mk(struct fake_core *c, bool confirm) {
+    struct aura_proto_settings s = {.confirm = confirm, .commit_timeout_us = 10 * S, .keepalive_us = 1 * S,
+                                    .max_backlog_lines = 3, .max_backlog_bytes = 1 << 20};
+    struct aura_proto_ops ops = {.userdata = c, .submit = fake_submit, .flush = fake_flush};
+    memset(c, 0, sizeof(*c));
+    c->room = 1000;
+    return aura_proto_new(&s, &ops);
+}
+
+/* take the output produced so far as a C string (static buffer) */
+static const char *take(struct aura_proto *p) {
+    static char buf[4096];
+    size_t len;
+    const char *o = aura_proto_output(p, &len);
+    snprintf(buf, sizeof(buf), "%.*s", (int)len, o);
+    aura_proto_output_consumed(p, len);
+    return buf;
+}
+
+static void line(struct aura_proto *p, const char *l, uint64_t now) {
+    aura_proto_line(p, l, strlen(l), now);
+}
+
+int main(void) {
+    struct fake_core c;
+    struct aura_proto *p;
+
+    /* --- a transaction acknowledged after the commit ------------------- */
+    p = mk(&c, true);
+    aura_proto_start(p, 0);
+    CHECK_STR(take(p), "OK\n", "startup says OK");
+    line(p, "BEGIN TRANSACTION", 0);
+    CHECK_STR(take(p), "OK\n", "BEGIN answered OK");
+    line(p, "{\"msg\":\"a\"}", 0);
+    line(p, "{\"msg\":\"b\"}", 0);
+    CHECK_STR(take(p), "DEFER_COMMIT\nDEFER_COMMIT\n", "messages answered DEFER_COMMIT");
+    CHECK(!aura_proto_busy(p), "not busy inside a transaction");
+    CHECK_STR(c.last, "{\"msg\":\"b\"}", "lines submitted as they are");
+    line(p, "COMMIT TRANSACTION", 0);
+    CHECK_STR(take(p), "", "commit not answered before the acknowledgement");
+    CHECK(aura_proto_busy(p), "busy while the commit waits");
+    CHECK_INT(c.flushes, 1, "commit flushes the core");
+    aura_proto_acked(p, 1, 100);
+    CHECK_STR(take(p), "", "partial acknowledgement does not commit");
+    aura_proto_tick(p, 1 * S, 0);
+    CHECK_STR(take(p), ".", "keep-alive dot after 1 s");
+    aura_proto_tick(p, 1 * S + 10, 0);
+    CHECK_STR(take(p), "", "no second dot within the interval");
+    aura_proto_acked(p, 2, 1500000);
+    CHECK_STR(take(p), "OK\n", "commit OK once all are acknowledged (dot + OK form one line)");
+    CHECK(!aura_proto_busy(p), "not busy after the commit");
+
+    /* an empty transaction commits at once */
+    line(p, "BEGIN TRANSACTION", 2 * S);
+    line(p, "COMMIT TRANSACTION", 2 * S);
+    CHECK_STR(take(p), "OK\nOK\n", "empty transaction commits at once");
+    /* already acknowledged entries commit at once */
+    line(p, "BEGIN TRANSACTION", 2 * S);
+    line(p, "x", 2 * S);
+    aura_proto_acked(p, 3, 2 * S);
+    line(p, "COMMIT TRANSACTION", 2 * S);
+    CHECK_STR(take(p), "OK\nDEFER_COMMIT\nOK\n", "acknowledged before the commit: OK at once");
+    /* COMMIT without BEGIN */
+    line(p, "COMMIT TRANSACTION", 2 * S);
+    CHECK_STR(take(p), "OK\n", "stray COMMIT answered OK");
+    aura_proto_free(p);
+
+    /* --- outage: dots, then one error line at commit ------------------- */
+    p = mk(&c, true);
+    aura_proto_start(p, 0);
+    take(p);
+    line(p, "BEGIN TRANSACTION", 0);
+    line(p, "m1", 0);
+    line(p, "COMMIT TRANSACTION", 0);
+    CHECK_STR(take(p), "OK\nDEFER_COMMIT\n", "before the outage");
+    CHECK_INT(aura_proto_next_tick(p), 1 * S, "next tick is the first dot");
+    for (uint64_t t = 1; t <= 9; t++)
+        aura_proto_tick(p, t * S, t * S);
+    CHECK_STR(take(p), ".........", "nine dots in nine seconds of failure");
+    aura_proto_tick(p, 10 * S, 10 * S);
+    CHECK_STR(take(p), "ERROR delivery failing, commit refused; rsyslog keeps the batch\n",
+              "error line at the commit after commit_timeout");
+    CHECK(!aura_proto_busy(p), "not busy after the error");
+    struct aura_proto_stats st;
+    aura_proto_get_stats(p, &st);
+    CHECK_INT(st.commit_errors, 1, "commit error counted");
+    /* rsyslog resends the batch */
+    line(p, "BEGIN TRANSACTION", 11 * S);
+    line(p, "m1", 11 * S);
+    line(p, "COMMIT TRANSACTION", 11 * S);
+    aura_proto_acked(p, 2, 12 * S);
+    CHECK_STR(take(p), "OK\nDEFER_COMMIT\nOK\n", "resent batch commits after recovery");
+    aura_proto_free(p);
+
+    /* waiting without failure (slow endpoint) gives up only at twice the bound */
+    p = mk(&c, true);
+    line(p, "BEGIN TRANSACTION", 0);
+    line(p, "m", 0);
+    line(p, "COMMIT TRANSACTION", 0);
+    take(p);
+    aura_proto_tick(p, 15 * S, 0);
+    CHECK(aura_proto_busy(p), "not failing: still waiting after 1.5x the bound");
+    aura_proto_tick(p, 20 * S, 0);
+    CHECK(!aura_proto_busy(p), "gives up at twice the bound");
+    CHECK(strstr(take(p), "ERROR") != NULL, "with an error line");
+    aura_proto_free(p);
+
+    /* --- backpressure inside a transaction ----------------------------- */
+    p = mk(&c, true);
+    c.room = 1;
+    line(p, "BEGIN TRANSACTION", 0);
+    line(p, "a", 0);
+    line(p, "b", 0);
+    line(p, "c", 0);
+    CHECK_STR(take(p), "OK\nDEFER_COMMIT\nDEFER_COMMIT\nDEFER_COMMIT\n", "full core: still DEFER_COMMIT");
+    CHECK_INT(aura_proto_backlog(p), 2, "two lines held");
+    line(p, "COMMIT TRANSACTION", 0);
+    aura_proto_acked(p, 1, 0);
+    CHECK_STR(take(p), "", "commit waits for the held lines");
+    c.room = 10;
+    aura_proto_writable(p, 0);
+    CHECK_INT(aura_proto_backlog(p), 0, "held lines submitted on writable");
+    CHECK_STR(c.last, "c", "in order");
+    CHECK_STR(take(p), "", "not yet acknowledged");
+    aura_proto_acked(p, 3, 0);
+    CHECK_STR(take(p), "OK\n", "commit after the held lines are acknowledged");
+    aura_proto_free(p);
+
+    /* backlog bound exceeded: the transaction fails at commit, no error per message */
+    p = mk(&c, true);
+    c.room = 0;
+    line(p, "BEGIN TRANSACTION", 0);
+    for (int i = 0; i < 5; i++)
+        line(p, "x", 0);
+    CHECK_STR(take(p), "OK\nDEFER_COMMIT\nDEFER_COMMIT\nDEFER_COMMIT\nDEFER_COMMIT\nDEFER_COMMIT\n",
+              "never an error for a message of a transaction");
+    line(p, "COMMIT TRANSACTION", 0);
+    CHECK(strncmp(take(p), "ERROR", 5) == 0, "overflowed transaction fails its commit at once");
+    CHECK_INT(aura_proto_backlog(p), 0, "and forgets its backlog");
+    aura_proto_free(p);
+
+    /* a new BEGIN abandons an uncommitted transaction and its backlog */
+    p = mk(&c, true);
+    c.room = 0;
+    line(p, "BEGIN TRANSACTION", 0);
+    line(p, "x", 0);
+    CHECK_INT(aura_proto_backlog(p), 1, "held");
+    line(p, "BEGIN TRANSACTION", 0);
+    CHECK_INT(aura_proto_backlog(p), 0, "new BEGIN discards the uncommitted backlog");
+    CHECK_STR(take(p), "OK\nDEFER_COMMIT\nOK\n", "replies");
+    aura_proto_free(p);
+
+    /* --- single messages (no transactions) ----------------------------- */
+    p = mk(&c, true);
+    aura_proto_start(p, 0);
+    line(p, "one", 0);
+    CHECK_INT(c.flushes, 1, "single message flushed at once");
+    CHECK(aura_proto_busy(p), "busy until acknowledged");
+    CHECK_STR(take(p), "OK\n", "only the startup OK so far");
+    aura_proto_acked(p, 1, 0);
+    CHECK_STR(take(p), "OK\n", "OK when acknowledged");
+    c.room = 0;
+    line(p, "two", 0);
+    CHECK_INT(aura_proto_backlog(p), 1, "single message held when full");
+    c.room = 1;
+    aura_proto_writable(p, 0);
+    aura_proto_acked(p, 2, 0);
+    CHECK_STR(take(p), "OK\n", "held single message answered after room and acknowledgement");
+    line(p, "three", 0);
+    aura_proto_tick(p, 10 * S, 10 * S);
+    CHECK_STR(take(p), "ERROR delivery failing; rsyslog keeps the message\n", "single message error after the bound");
+    aura_proto_free(p);
+
+    /* --- fire and forget ----------------------------------------------- */
+    p = mk(&c, false);
+    aura_proto_start(p, 0);
+    line(p, "BEGIN TRANSACTION", 0);
+    line(p, "a", 0);
+    line(p, "COMMIT TRANSACTION", 0);
+    CHECK_STR(take(p), "", "nothing written without confirm");
+    CHECK_INT(c.next_seq, 1, "marks are not submitted");
+    CHECK(!aura_proto_busy(p), "never waits for acknowledgements");
+    c.room = 0;
+    line(p, "b", 0);
+    CHECK(aura_proto_busy(p), "waits for room when the core refuses");
+    c.room = 1;
+    aura_proto_writable(p, 0);
+    CHECK(!aura_proto_busy(p), "room: continues");
+    CHECK_INT(aura_proto_next_tick(p), 0, "no timer needed");
+    aura_proto_free(p);
+    return tap_done();
+}
