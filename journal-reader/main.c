@@ -436,6 +436,9 @@ static int jr_start(struct aura_app *app) {
     free(cursor);
     if (r < 0)
         return aura_log_errno(r, AURA_LOG_ERR, "cannot position the journal reader: %s", strerror(-r));
+    /* Save where we start (e.g. the tail) even before the first entry, so a
+     * restart goes on from here instead of applying the start mode again. */
+    jr->since_checkpoint = 1;
 
     if (!jr->once) {
         int fd = jr_reader_fd(jr->reader, &jr->fd_events);

@@ -19,6 +19,8 @@ struct jr_reader {
     char *what;         /* "the system journal", "namespace NS", "directory DIR", "N files" */
     bool unread;        /* the current entry was reached by seeking and is not yet delivered */
     bool seen_entry;    /* a current entry exists */
+    bool want_boot;     /* start = boot: skip entries until one of this boot */
+    sd_id128_t boot;
     char last_boot[33]; /* boot ID of the last entry read */
     struct aura_ratelimit rl_data, rl_next, rl_sigbus, rl_files;
 };
@@ -141,6 +143,9 @@ static int seek_start(struct jr_reader *r, enum aura_start start) {
             return k;
         aura_log(AURA_LOG_INFO, "no saved position: reading %s from the start of the current boot (start = boot)",
                  r->what);
+        /* Files without this boot would be read from their start: skip what is not of this boot. */
+        r->want_boot = true;
+        r->boot = boot;
         return sd_journal_seek_monotonic_usec(r->j, boot, 0);
     }
     case AURA_START_TAIL:
@@ -202,8 +207,19 @@ int jr_reader_next(struct jr_reader *r) {
         r->unread = false;
         return 1;
     }
-    k = sd_journal_next(r->j);
-    check_sigbus(r);
+    for (;;) {
+        sd_id128_t boot;
+        uint64_t mono;
+        k = sd_journal_next(r->j);
+        check_sigbus(r);
+        if (k <= 0 || !r->want_boot)
+            break;
+        if (sd_journal_get_monotonic_usec(r->j, &mono, &boot) >= 0 && sd_id128_equal(boot, r->boot)) {
+            r->want_boot = false;
+            break;
+        }
+        r->seen_entry = true;
+    }
     if (k < 0) {
         aura_log_limited(&r->rl_next, AURA_LOG_WARNING, "reading %s failed: %s; waiting for more data", r->what,
                          strerror(-k));
