@@ -1,0 +1,220 @@
+/* test_input - omprog input lines -> entries (plugin/input.c): the shipped
+ * JSON template, raw syslog lines with and without <PRI>, bad input. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "../../plugin/input.h"
+#include "entry.h"
+#include "level.h"
+#include "tap.h"
+
+#define NOW 1700000000000000LL
+
+static const struct aura_field *field(const struct aura_entry *e, const char *key) {
+    for (size_t i = 0; i < e->n_fields; i++)
+        if (strcmp(e->fields[i].key, key) == 0)
+            return &e->fields[i];
+    return NULL;
+}
+
+/* field value rendered as text: strings as-is, numbers/bools as digits, JSON compact */
+static const char *fval(const struct aura_entry *e, const char *key) {
+    static char buf[1024];
+    const struct aura_field *f = field(e, key);
+    if (!f)
+        return NULL;
+    switch (f->type) {
+    case AURA_FIELD_STR: snprintf(buf, sizeof(buf), "%.*s", (int)f->len, f->str); break;
+    case AURA_FIELD_INT: snprintf(buf, sizeof(buf), "%lld", (long long)f->num); break;
+    case AURA_FIELD_BOOL: snprintf(buf, sizeof(buf), "%s", f->num ? "true" : "false"); break;
+    case AURA_FIELD_JSON:
+        snprintf(buf, sizeof(buf), "json:%s", json_object_to_json_string_ext(f->json, JSON_C_TO_STRING_PLAIN));
+        break;
+    }
+    return buf;
+}
+
+static const char *msg(const struct aura_entry *e) {
+    static char buf[1024];
+    snprintf(buf, sizeof(buf), "%.*s", (int)e->message_len, e->message);
+    return buf;
+}
+
+static enum aura_input_kind parse(struct aura_input *in, struct aura_entry *e, const char *line) {
+    return aura_input_parse(in, line, strlen(line), NOW, e);
+}
+
+int main(void) {
+    struct aura_input in;
+    struct aura_entry e;
+    int64_t t;
+
+    aura_input_init(&in);
+    aura_entry_init(&e);
+
+    /* --- time --------------------------------------------------------- */
+    static const struct {
+        const char *s;
+        int ret;
+        int64_t us;
+    } times[] = {
+        {"2026-11-25T12:00:00Z", 0, 1795608000000000LL},
+        {"2026-11-25T12:00:00.123456Z", 0, 1795608000123456LL},
+        {"2026-11-25T12:00:00.5+00:00", 0, 1795608000500000LL},
+        {"2026-11-25T13:30:00.000001+01:30", 0, 1795608000000001LL},
+        {"2026-11-25T10:00:00-02:00", 0, 1795608000000000LL},
+        {"2026-11-25T12:00:00.1234567Z", 0, 1795608000123456LL},
+        {"2026-11-25 12:00:00Z", 0, 1795608000000000LL},
+        {"2026-11-25T12:00:00", -EINVAL, 0},
+        {"2026-13-25T12:00:00Z", -EINVAL, 0},
+        {"2026-11-25T12:00:00.Z", -EINVAL, 0},
+        {"2026-11-25T12:00:00+0100", -EINVAL, 0},
+        {"Nov 25 12:00:00", -EINVAL, 0},
+        {"", -EINVAL, 0},
+    };
+    for (size_t i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
+        t = 0;
+        int r = aura_input_parse_time(times[i].s, strlen(times[i].s), &t);
+        CHECK_INT(r, times[i].ret, "time '%s' parse result", times[i].s);
+        if (r == 0)
+            CHECK_INT(t, times[i].us, "time '%s' value", times[i].s);
+    }
+
+    /* --- remote ip ---------------------------------------------------- */
+    static const struct {
+        const char *ip;
+        bool remote;
+    } ips[] = {{"", false},          {"127.0.0.1", false}, {"127.1.2.3", false}, {"::1", false},
+               {"::ffff:127.0.0.1", false}, {"10.0.0.5", true},   {"192.168.1.1", true}, {"2001:db8::1", true},
+               {"128.0.0.1", true}};
+    for (size_t i = 0; i < sizeof(ips) / sizeof(ips[0]); i++)
+        CHECK_INT(aura_input_is_remote_ip(ips[i].ip, strlen(ips[i].ip)), ips[i].remote, "remote ip '%s'", ips[i].ip);
+
+    /* --- the shipped template ------------------------------------------ */
+    CHECK_INT(parse(&in, &e,
+                    "{\"time\":\"2026-11-25T12:00:00.123456+00:00\",\"host\":\"web1\",\"fromhost_ip\":\"127.0.0.1\","
+                    "\"severity\":\"3\",\"facility\":\"daemon\",\"app\":\"nginx\",\"procid\":\"812\",\"msgid\":\"-\","
+                    "\"sd\":\"[meta traceId=\\\"abc123\\\" user=\\\"u1\\\"]\",\"msg\":\" upstream timed out\"}\n"),
+              AURA_INPUT_JSON, "template line is JSON");
+    CHECK_INT(e.level, AURA_LEVEL_ERROR, "severity 3 -> error");
+    CHECK_INT(e.time_us, 1795608000123456LL, "time from the template");
+    CHECK_STR(msg(&e), "upstream timed out", "message, leading space of the msg property dropped");
+    CHECK_STR(fval(&e, "host"), "web1", "host");
+    CHECK_STR(fval(&e, "program"), "nginx", "program from app");
+    CHECK_STR(fval(&e, "pid"), "812", "pid");
+    CHECK_INT(field(&e, "pid") ? (int)field(&e, "pid")->type : -1, (int)AURA_FIELD_INT, "pid is a number");
+    CHECK_STR(fval(&e, "facility"), "daemon", "facility keyword");
+    CHECK_STR(fval(&e, "severity"), "err", "severity keyword");
+    CHECK(field(&e, "msgid") == NULL, "msgid '-' omitted");
+    CHECK_STR(fval(&e, "structured_data"), "json:{\"meta\":{\"traceId\":\"abc123\",\"user\":\"u1\"}}", "sd parsed");
+    CHECK_STR(e.trace_id ? e.trace_id : NULL, "abc123", "traceId from SD");
+    CHECK_INT(e.trace_id_len, 6, "traceId length");
+    CHECK_STR(fval(&e, "source"), "rsyslog", "source");
+    CHECK(!e.relayed, "loopback fromhost_ip: not relayed");
+
+    /* numbers, keywords, relay, fields */
+    CHECK_INT(parse(&in, &e,
+                    "{\"time\":\"bad\",\"host\":\"remote1\",\"fromhost_ip\":\"10.1.2.3\",\"severity\":\"warning\","
+                    "\"facility\":16,\"app\":\"-\",\"procid\":\"worker-1\",\"msgid\":\"ID47\",\"sd\":\"-\",\"msg\":\"m\","
+                    "\"fields\":{\"user\":\"bob\",\"n\":42,\"ok\":true,\"obj\":{\"a\":[1,2]},\"host\":\"evil\"}}"),
+              AURA_INPUT_JSON, "second template line");
+    CHECK_INT(e.time_us, NOW, "invalid time -> now");
+    CHECK(e.relayed, "remote fromhost_ip: relayed");
+    CHECK_INT(e.level, AURA_LEVEL_WARN, "severity keyword warning -> warn");
+    CHECK_STR(fval(&e, "facility"), "local0", "numeric facility 16 -> local0");
+    CHECK(field(&e, "program") == NULL, "app '-' omitted");
+    CHECK(field(&e, "pid") == NULL, "non-numeric procid omitted");
+    CHECK_STR(fval(&e, "msgid"), "ID47", "msgid");
+    CHECK(field(&e, "structured_data") == NULL, "sd '-' omitted");
+    CHECK(e.trace_id == NULL, "no trace id");
+    CHECK_STR(fval(&e, "user"), "bob", "fields: string");
+    CHECK_STR(fval(&e, "n"), "42", "fields: number");
+    CHECK_INT(field(&e, "n")->type, AURA_FIELD_INT, "fields: number type");
+    CHECK_STR(fval(&e, "ok"), "true", "fields: bool");
+    CHECK_STR(fval(&e, "obj"), "json:{\"a\":[1,2]}", "fields: object as JSON");
+    CHECK_STR(fval(&e, "host"), "remote1", "standard host key wins over fields.host");
+
+    /* missing pieces: severity missing -> info, no severity key; bad SD kept raw */
+    CHECK_INT(parse(&in, &e, "{\"msg\":\"only\",\"sd\":\"[broken\",\"severity\":\"12\"}"), AURA_INPUT_JSON,
+              "minimal object");
+    CHECK_INT(e.level, AURA_LEVEL_INFO, "invalid severity -> info");
+    CHECK(field(&e, "severity") == NULL, "invalid severity: no keyword");
+    CHECK_STR(fval(&e, "structured_data_raw"), "[broken", "unparseable SD kept as structured_data_raw");
+    CHECK_INT(e.time_us, NOW, "no time -> now");
+    CHECK(parse(&in, &e, "{}") == AURA_INPUT_JSON && e.message_len == 0, "empty object: empty message");
+    CHECK(parse(&in, &e, "{\"msg\":\"x\",\"fields\":\"not an object\"}") == AURA_INPUT_JSON &&
+              field(&e, "fields") == NULL,
+          "fields not an object: ignored");
+    CHECK(parse(&in, &e, "{\"severity\":2,\"msg\":\"c\"}") == AURA_INPUT_JSON && e.level == AURA_LEVEL_FATAL,
+          "numeric severity 2 -> fatal");
+
+    /* --- raw syslog lines --------------------------------------------- */
+    CHECK_INT(parse(&in, &e, "<11>myapp[12]: disk full"), AURA_INPUT_RAW, "PRI line is raw");
+    CHECK_INT(e.level, AURA_LEVEL_ERROR, "<11> = user.err -> error");
+    CHECK_STR(fval(&e, "facility"), "user", "<11> facility user");
+    CHECK_STR(fval(&e, "severity"), "err", "<11> severity err");
+    CHECK_STR(msg(&e), "myapp[12]: disk full", "PRI stripped from the message");
+    CHECK_INT(e.time_us, NOW, "raw: time now");
+    CHECK_STR(fval(&e, "source"), "rsyslog", "raw: source");
+    CHECK_INT(parse(&in, &e, "<191>debug line"), AURA_INPUT_RAW, "PRI 191");
+    CHECK_STR(fval(&e, "facility"), "local7", "191 -> local7");
+    CHECK_INT(e.level, AURA_LEVEL_DEBUG, "191 -> debug");
+    parse(&in, &e, "<192>too big");
+    CHECK_STR(msg(&e), "<192>too big", "PRI > 191 is not a PRI");
+    CHECK(field(&e, "severity") == NULL, "no severity for invalid PRI");
+    parse(&in, &e, "<>x");
+    CHECK_STR(msg(&e), "<>x", "empty PRI kept in the message");
+    parse(&in, &e, "<0>");
+    CHECK_STR(msg(&e), "", "<0> alone: empty message");
+    CHECK_INT(e.level, AURA_LEVEL_FATAL, "<0> emerg -> fatal");
+    parse(&in, &e, "plain text line\n");
+    CHECK_STR(msg(&e), "plain text line", "plain line, trailing newline stripped");
+    CHECK_INT(e.level, AURA_LEVEL_INFO, "plain line: info");
+    CHECK(field(&e, "severity") == NULL, "plain line: no severity");
+
+    /* --- bad JSON is forwarded raw ------------------------------------ */
+    static const char *bad[] = {"{\"msg\":\"trunc", "[1,2,3]", "{\"a\":1} trailing", "{\"a\":1}{\"b\":2}", "{",
+                                "[\"msg\"]"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        CHECK_INT(parse(&in, &e, bad[i]), AURA_INPUT_BAD_JSON, "bad JSON '%s' detected", bad[i]);
+        CHECK_STR(msg(&e), bad[i], "bad JSON '%s' forwarded as the message", bad[i]);
+    }
+    {
+        static const char nul[] = "{\"msg\":\"a\0b\"}";
+        enum aura_input_kind k = aura_input_parse(&in, nul, sizeof(nul) - 1, NOW, &e);
+        CHECK(k == AURA_INPUT_BAD_JSON || (k == AURA_INPUT_JSON && e.message_len >= 1),
+              "raw NUL inside JSON: forwarded either way");
+        static const char nul2[] = "raw\0line";
+        k = aura_input_parse(&in, nul2, sizeof(nul2) - 1, NOW, &e);
+        CHECK(k == AURA_INPUT_RAW && e.message_len == sizeof(nul2) - 1, "raw line with NUL keeps its bytes");
+    }
+    CHECK(parse(&in, &e, "{\"msg\":\"\\u0000x\"}") == AURA_INPUT_JSON && e.message_len == 2,
+          "escaped NUL in JSON kept (length-based)");
+    CHECK(parse(&in, &e, "{\"msg\":\"bad \xff\xfe utf8\"}") == AURA_INPUT_JSON && e.message_len == 11,
+          "invalid UTF-8 inside JSON string accepted (repaired at encode)");
+
+    /* a big line: 4 MiB message parses */
+    {
+        size_t n = 4u << 20;
+        char *big = malloc(n + 32);
+        memcpy(big, "{\"msg\":\"", 8);
+        memset(big + 8, 'x', n);
+        memcpy(big + 8 + n, "\"}", 3);
+        CHECK(aura_input_parse(&in, big, n + 10, NOW, &e) == AURA_INPUT_JSON && e.message_len == n,
+              "4 MiB message parsed");
+        aura_entry_reset(&e);
+        aura_input_free(&in);
+        aura_input_init(&in);
+        free(big);
+    }
+
+    aura_entry_free(&e);
+    aura_input_free(&in);
+    return tap_done();
+}
