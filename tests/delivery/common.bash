@@ -62,11 +62,11 @@ feed_wait_exit() {
 }
 
 n_list() {
-    ingest_entries | jlines 'o["metadata"]["n"]' | tr '\n' ' ' | sed 's/ $//'
+    ingest_entries | jlines 'o.get("metadata", {}).get("n")' | tr '\n' ' ' | sed 's/ $//'
 }
 
 n_sorted() {
-    ingest_entries | jlines 'o["metadata"]["n"]' | sort -n | uniq | tr '\n' ' ' | sed 's/ $//'
+    ingest_entries | jlines 'o.get("metadata", {}).get("n")' | sort -n | uniq | tr '\n' ' ' | sed 's/ $//'
 }
 
 seq_list() {
