@@ -1,9 +1,361 @@
+/* omauralog - rsyslog omprog action forwarding to Auralog (SPEC §9).
+ *
+ * Reads one message per line on stdin (non-blocking, from the event loop),
+ * turns each into an entry (input.c) and hands it to the core; with
+ * --confirm speaks omprog's confirmMessages/useTransactions protocol
+ * (protocol.c) on stdout.  Diagnostics go to stderr (omprog's output=). */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "app.h"
+#include "buf.h"
+#include "entry.h"
+#include "forwarder.h"
+#include "input.h"
+#include "log.h"
+#include "loop.h"
+#include "protocol.h"
+
+/* Longest input line handled as one piece.  Longer lines are cut here (the
+ * rest up to the newline is skipped), forwarded as they are and reported;
+ * they still get exactly one reply.  The message itself is cut to
+ * max_message_bytes when the entry is encoded. */
+#define MAX_LINE_BYTES (16u << 20)
+#define READ_CHUNK (64u << 10)
+#define DEFAULT_COMMIT_TIMEOUT 30.0
+#define MAX_COMMIT_TIMEOUT 1800.0 /* one dot a second: the reply line stays under omprog's 4 KiB */
+
+enum { OPT_CONFIRM = 256, OPT_COMMIT_TIMEOUT };
+
+struct plugin {
+    struct aura_app *app;
+    bool confirm;
+    double commit_timeout;
+
+    struct aura_proto *proto;
+    struct aura_input input;
+    struct aura_entry entry;
+
+    struct aura_buf in;  /* bytes read and not yet consumed */
+    size_t scanned;      /* bytes of in known to hold no newline */
+    bool skipping;       /* dropping the rest of an over-long line */
+    bool eof, stopped, draining;
+    bool in_pump, repump; /* the core may call back (acked) while a line is being submitted */
+    struct aura_timer timer;
+
+    uint64_t bad_json, long_lines;
+    struct aura_ratelimit rl_bad, rl_long, rl_write;
+};
+
+static struct plugin plugin = {
+    .commit_timeout = DEFAULT_COMMIT_TIMEOUT,
+    .rl_bad = AURA_RATELIMIT(60),
+    .rl_long = AURA_RATELIMIT(60),
+    .rl_write = AURA_RATELIMIT(60),
+};
+
+static void pump(struct plugin *p);
+
+/* ---- core callbacks used by the protocol ---------------------------------- */
+
+static int op_submit(void *userdata, const char *line, size_t len, uint64_t *seq) {
+    struct plugin *p = userdata;
+    enum aura_input_kind kind = aura_input_parse(&p->input, line, len, aura_realtime_us(), &p->entry);
+    int r = aura_forwarder_submit(p->app->fwd, &p->entry, seq);
+    aura_entry_reset(&p->entry);
+    if (r == 0 && kind == AURA_INPUT_BAD_JSON) {
+        p->bad_json++;
+        aura_log_limited(&p->rl_bad, AURA_LOG_WARNING,
+                         "input line is not a JSON object (%zu bytes), forwarded as raw text; "
+                         "check the template of the omprog action",
+                         len);
+    }
+    return r;
+}
+
+static void op_flush(void *userdata) {
+    struct plugin *p = userdata;
+    aura_forwarder_flush(p->app->fwd);
+}
+
+/* ---- output ------------------------------------------------------------- */
+
+/* Replies go through stdio so they stay ordered with the --stdout sink. */
+static void write_replies(struct plugin *p) {
+    size_t len;
+    const char *out = aura_proto_output(p->proto, &len);
+    if (len == 0)
+        return;
+    if (fwrite(out, 1, len, stdout) != len || fflush(stdout) != 0) {
+        aura_log_limited(&p->rl_write, AURA_LOG_WARNING, "cannot write replies to stdout: %s", strerror(errno));
+        clearerr(stdout);
+    }
+    aura_proto_output_consumed(p->proto, len);
+}
+
+static void arm_timer(struct plugin *p) {
+    uint64_t when = aura_proto_next_tick(p->proto);
+    if (when)
+        aura_loop_timer_arm(p->app->loop, &p->timer, when);
+    else
+        aura_loop_timer_disarm(p->app->loop, &p->timer);
+}
+
+/* ---- input -------------------------------------------------------------- */
+
+static void consume(struct plugin *p, size_t n) {
+    memmove(p->in.data, p->in.data + n, p->in.len - n);
+    p->in.len -= n;
+    p->in.data[p->in.len] = '\0';
+    p->scanned = 0;
+}
+
+static void feed(struct plugin *p, const char *line, size_t len) {
+    if (len > 0 && line[len - 1] == '\r')
+        len--;
+    aura_proto_line(p->proto, line, len, aura_now_us());
+}
+
+/* Hand complete lines to the protocol while it takes them. */
+static void process_lines(struct plugin *p) {
+    while (!p->stopped && !aura_proto_busy(p->proto) && p->in.len > 0) {
+        char *nl = memchr(p->in.data + p->scanned, '\n', p->in.len - p->scanned);
+        if (nl) {
+            size_t n = (size_t)(nl - p->in.data);
+            if (p->skipping)
+                p->skipping = false; /* the tail of an over-long line: already answered */
+            else
+                feed(p, p->in.data, n);
+            consume(p, n + 1);
+        } else if (p->skipping) {
+            consume(p, p->in.len);
+        } else if (p->in.len >= MAX_LINE_BYTES) {
+            p->long_lines++;
+            aura_log_limited(&p->rl_long, AURA_LOG_WARNING,
+                             "input line longer than %u bytes: forwarding its first %u bytes, skipping the rest",
+                             MAX_LINE_BYTES, MAX_LINE_BYTES);
+            feed(p, p->in.data, MAX_LINE_BYTES);
+            consume(p, MAX_LINE_BYTES);
+            p->skipping = true;
+        } else if (p->eof) {
+            feed(p, p->in.data, p->in.len); /* a last line without newline */
+            consume(p, p->in.len);
+        } else {
+            p->scanned = p->in.len;
+            break;
+        }
+    }
+}
+
+/* Run after every event: lines, replies, timer, whether to read, EOF.  Not
+ * re-entered: an acknowledgement arriving while a line is submitted only
+ * asks the running pump for another round. */
+static void pump(struct plugin *p) {
+    if (p->in_pump) {
+        p->repump = true;
+        return;
+    }
+    p->in_pump = true;
+    do {
+        p->repump = false;
+        process_lines(p);
+        write_replies(p);
+    } while (p->repump);
+    p->in_pump = false;
+    arm_timer(p);
+    if (p->stopped || p->draining)
+        return;
+    bool want = !p->eof && !aura_proto_busy(p->proto);
+    if (!p->eof)
+        aura_loop_set_fd_events(p->app->loop, STDIN_FILENO, want ? POLLIN : 0);
+    if (p->eof && p->in.len == 0 && !aura_proto_busy(p->proto)) {
+        /* rsyslog closed our stdin: deliver what we have and leave */
+        p->draining = true;
+        aura_log(AURA_LOG_DEBUG, "end of input, flushing");
+        aura_app_drain_and_exit(p->app, false);
+    }
+}
+
+static void on_stdin(struct aura_loop *loop, int fd, short revents, void *userdata) {
+    struct plugin *p = userdata;
+    (void)loop;
+    (void)revents;
+    /* read while nothing blocks the protocol and no complete line waits */
+    for (;;) {
+        aura_buf_reserve(&p->in, READ_CHUNK);
+        ssize_t n = read(fd, p->in.data + p->in.len, READ_CHUNK);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                break;
+            aura_log(AURA_LOG_ERR, "reading stdin: %s; treating it as end of input", strerror(errno));
+            n = 0;
+        }
+        if (n == 0) {
+            p->eof = true;
+            aura_loop_remove_fd(p->app->loop, STDIN_FILENO);
+            break;
+        }
+        p->in.len += (size_t)n;
+        p->in.data[p->in.len] = '\0';
+        if (memchr(p->in.data + p->scanned, '\n', p->in.len - p->scanned) || p->in.len >= MAX_LINE_BYTES)
+            break; /* a complete line: handle it before reading more */
+        p->scanned = p->in.len;
+    }
+    pump(p);
+}
+
+static void on_timer(struct aura_loop *loop, void *userdata) {
+    struct plugin *p = userdata;
+    (void)loop;
+    aura_proto_tick(p->proto, aura_now_us(), aura_forwarder_failing_us(p->app->fwd));
+    pump(p);
+}
+
+/* ---- front-end hooks ------------------------------------------------------ */
+
+static int fe_parse_option(struct aura_app *app, int opt, const char *arg) {
+    struct plugin *p = app->userdata;
+    char *end;
+    switch (opt) {
+    case OPT_CONFIRM:
+        p->confirm = true;
+        app->full_policy = AURA_FULL_BLOCK; /* nothing may be dropped once rsyslog waits for us */
+        return 0;
+    case OPT_COMMIT_TIMEOUT:
+        errno = 0;
+        p->commit_timeout = strtod(arg, &end);
+        if (errno || end == arg || *end || !(p->commit_timeout > 0) || p->commit_timeout > MAX_COMMIT_TIMEOUT)
+            return -EINVAL;
+        return 0;
+    default:
+        return -EINVAL;
+    }
+}
+
+static int fe_start(struct aura_app *app) {
+    struct plugin *p = app->userdata;
+    int r, flags;
+
+    p->app = app;
+    struct aura_proto_settings set = {
+        .confirm = p->confirm,
+        .commit_timeout_us = (uint64_t)(p->commit_timeout * 1e6),
+        .keepalive_us = 1000000,
+        /* a transaction is one rsyslog batch (queue.dequeueBatchSize); hold
+         * at most this much of it while the core is full */
+        .max_backlog_lines = app->cfg->max_queue_entries,
+        .max_backlog_bytes = 64u << 20,
+    };
+    struct aura_proto_ops ops = {.userdata = p, .submit = op_submit, .flush = op_flush};
+    p->proto = aura_proto_new(&set, &ops);
+    aura_input_init(&p->input);
+    aura_entry_init(&p->entry);
+    aura_buf_init(&p->in);
+    aura_timer_init(&p->timer, on_timer, p);
+
+    flags = fcntl(STDIN_FILENO, F_GETFL);
+    if (flags < 0 || fcntl(STDIN_FILENO, F_SETFL, flags | O_NONBLOCK) < 0)
+        return aura_log_errno(-errno, AURA_LOG_ERR, "cannot make stdin non-blocking: %s", strerror(errno));
+    r = aura_loop_add_fd(app->loop, STDIN_FILENO, POLLIN, on_stdin, p);
+    if (r < 0)
+        return aura_log_errno(r, AURA_LOG_ERR, "cannot watch stdin: %s", strerror(-r));
+
+    aura_log(AURA_LOG_INFO, "ready (%s)",
+             p->confirm ? "confirming messages to rsyslog" : "fire-and-forget, no confirmations");
+    aura_proto_start(p->proto, aura_now_us());
+    write_replies(p);
+    return 0;
+}
+
+static void fe_acked(struct aura_app *app, uint64_t watermark) {
+    struct plugin *p = app->userdata;
+    aura_proto_acked(p->proto, watermark, aura_now_us());
+    pump(p);
+}
+
+static void fe_writable(struct aura_app *app) {
+    struct plugin *p = app->userdata;
+    aura_proto_writable(p->proto, aura_now_us());
+    pump(p);
+}
+
+static void fe_stop(struct aura_app *app) {
+    struct plugin *p = app->userdata;
+    p->stopped = true;
+    if (!p->eof)
+        aura_loop_set_fd_events(app->loop, STDIN_FILENO, 0);
+}
+
+static void fe_finish(struct aura_app *app) {
+    struct plugin *p = app->userdata;
+    if (!p->proto)
+        return;
+    write_replies(p);
+    if (aura_proto_backlog(p->proto) > 0)
+        aura_log(AURA_LOG_NOTICE, "%zu lines never reached the forwarder; rsyslog still holds them (uncommitted)",
+                 aura_proto_backlog(p->proto));
+    aura_loop_timer_disarm(app->loop, &p->timer);
+    aura_proto_free(p->proto);
+    p->proto = NULL;
+    aura_input_free(&p->input);
+    aura_entry_free(&p->entry);
+    aura_buf_free(&p->in);
+}
+
+static int fe_reload(struct aura_app *app, const struct aura_config *newcfg) {
+    (void)app;
+    (void)newcfg;
+    return 0; /* everything the plugin uses of the config lives in the core */
+}
+
+static void fe_stats(struct aura_app *app, char *out, size_t size) {
+    struct plugin *p = app->userdata;
+    struct aura_proto_stats st;
+    aura_proto_get_stats(p->proto, &st);
+    snprintf(out, size,
+             " lines=%llu transactions=%llu commits=%llu commit_errors=%llu single_errors=%llu "
+             "backlog_overflows=%llu bad_json=%llu long_lines=%llu held=%zu",
+             (unsigned long long)st.lines, (unsigned long long)st.transactions, (unsigned long long)st.commits,
+             (unsigned long long)st.commit_errors, (unsigned long long)st.single_errors,
+             (unsigned long long)st.backlog_overflows, (unsigned long long)p->bad_json,
+             (unsigned long long)p->long_lines, aura_proto_backlog(p->proto));
+}
+
+static const struct option plugin_options[] = {
+    {"confirm", no_argument, NULL, OPT_CONFIRM},
+    {"commit-timeout", required_argument, NULL, OPT_COMMIT_TIMEOUT},
+    {NULL, 0, NULL, 0},
+};
+
+static const struct aura_frontend frontend = {
+    .program = "omauralog",
+    .synopsis = "[--config FILE] [--confirm] [--commit-timeout SEC] [--stdout] [--verbose]",
+    .help = "  --confirm             speak rsyslog omprog's confirmMessages protocol on stdout\n"
+            "                        (with useTransactions: commit only what the endpoint acknowledged)\n"
+            "  --commit-timeout SEC  with --confirm: answer a commit with an error once delivery has\n"
+            "                        failed for SEC seconds, so rsyslog keeps the batch (default 30)\n",
+    .options = plugin_options,
+    .full_policy = AURA_FULL_DROP_OLDEST, /* --confirm switches to AURA_FULL_BLOCK */
+    .userdata = &plugin,
+    .parse_option = fe_parse_option,
+    .start = fe_start,
+    .acked = fe_acked,
+    .writable = fe_writable,
+    .stop = fe_stop,
+    .finish = fe_finish,
+    .reload = fe_reload,
+    .stats = fe_stats,
+};
 
 int main(int argc, char **argv) {
-    (void)argc;
-    (void)argv;
-    return 0;
+    return aura_app_main(&frontend, argc, argv);
 }
