@@ -15,12 +15,14 @@ Records (each line written with one write() as soon as it is known):
        "body": parsed JSON or the raw string when unparsable,
        "status": status answered, or null for reset/hang,
        "conn": connection number (same number = reused keep-alive connection),
-       "step": index of the script step used, or null (default / reject / malformed),
-       "aborted": true  (only when the client was gone before the answer was sent)}
-      A delayed/trickled request is recorded when its answer has been sent;
-      reset and hang requests are recorded at once.
-  DIR/entries.jsonl   every accepted entry (2xx answer fully sent), in arrival
-      order: each of body["logs"] for /v1/logs, body["log"] for /v1/logs/single.
+       "step": index of the script step used, or null (default / reject / malformed)}
+  DIR/entries.jsonl   every accepted entry (2xx answer), in arrival order: each
+      of body["logs"] for /v1/logs, body["log"] for /v1/logs/single.
+  Both are written just BEFORE the answer is sent (after any "delay"), so when
+  a client has its 2xx the records are there.  Like a real server that commits
+  first: a client that gives up during a delay/trickle of a 2xx still had its
+  entries accepted (a retry then gives a duplicate).  Reset and hang requests
+  are recorded on arrival, with status null.
 
 Checks done before the script, in this order (none of them consumes a step):
   1. body not a JSON object, or /v1/logs without a "logs" array, or
@@ -36,7 +38,8 @@ read at start.  Posting a script replaces the previous one entirely.
    "reject_status": 400, "api_key": "..."}
 STEP is an object, every key optional:
   "status": N          answer status (default 200)
-  "retry_after": "2"   Retry-After header (seconds or HTTP-date string)
+  "retry_after": "2"   Retry-After header, sent as given (seconds or an HTTP-date string)
+  "retry_after_date": S  Retry-After as the HTTP-date S seconds after the answer
   "location": URL      Location header (for 3xx)
   "delay": S           wait S seconds before answering
   "reset": true        close with RST (SO_LINGER 0), no response
@@ -125,14 +128,25 @@ def pick_step(path, raw):
         return None, script.get("default", {"status": 200})
 
 
-def append_line(name, obj):
-    line = (json.dumps(obj, separators=(",", ":")) + "\n").encode()
+FDS = {}
+
+
+def open_records():
+    for name in ("requests.jsonl", "entries.jsonl"):
+        FDS[name] = os.open(os.path.join(STATE["dir"], name), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+
+
+def append_lines(name, objs):
+    data = b"".join((json.dumps(o, separators=(",", ":")) + "\n").encode() for o in objs)
+    view = memoryview(data)
     with LOCK:
-        fd = os.open(os.path.join(STATE["dir"], name), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            os.write(fd, line)
-        finally:
-            os.close(fd)
+        while view:
+            n = os.write(FDS[name], view)
+            view = view[n:]
+
+
+def append_line(name, obj):
+    append_lines(name, [obj])
 
 
 def read_file(name):
@@ -146,7 +160,7 @@ def read_file(name):
 def truncate_records():
     with LOCK:
         for name in ("requests.jsonl", "entries.jsonl"):
-            open(os.path.join(STATE["dir"], name), "wb").close()
+            os.ftruncate(FDS[name], 0)
 
 
 REASONS = http.server.BaseHTTPRequestHandler.responses
@@ -322,20 +336,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
         extra = []
         if "retry_after" in step:
             extra.append(("Retry-After", str(step["retry_after"])))
+        elif "retry_after_date" in step:
+            when = time.time() + float(step["retry_after_date"])
+            extra.append(("Retry-After", email.utils.formatdate(when, usegmt=True)))
         if "location" in step:
             extra.append(("Location", str(step["location"])))
         default_body = '{"ok":true}' if 200 <= status < 300 else '{"error":"status %d"}' % status
         close = bool(step.get("close")) or self.close_connection
         data = self.build_response(status, step.get("body", default_body), extra, close)
-        sent = self.send_raw(data, step.get("trickle"))
-        if not sent:
-            record["aborted"] = True
+        # Recorded before the answer goes out, so a client that has its 2xx
+        # finds its entries already recorded (as a real server commits first).
+        append_line("requests.jsonl", record)
+        if 200 <= status < 300:
+            append_lines("entries.jsonl", entries)
+        self.send_raw(data, step.get("trickle"))
         if close:
             self.close_connection = True
-        append_line("requests.jsonl", record)
-        if sent and 200 <= status < 300:
-            for e in entries:
-                append_line("entries.jsonl", e)
 
     def control(self, path, raw):
         status, out = 200, b'{"ok":true}'
@@ -416,8 +432,7 @@ def main():
 
     os.makedirs(args.dir, exist_ok=True)
     STATE["dir"] = args.dir
-    for name in ("requests.jsonl", "entries.jsonl"):
-        open(os.path.join(args.dir, name), "ab").close()
+    open_records()
     script_file = os.path.join(args.dir, "script.json")
     set_script({})
     if os.path.exists(script_file):

@@ -46,7 +46,11 @@
 #                                    the running endpoint's CA, so a second gen_cert is harmless)
 #   free_port                        prints a free TCP port on 127.0.0.1
 #   rss_kb PID                       resident set size in KiB
+#   start_bg NAME CMD [ARGS...]      CMD in the background, output in $T/NAME.log, PID registered,
+#                                    sets BG_PID
 #   need_cmd CMD [reason]            skip_all when CMD is not available
+#   Never use a bare `wait` in a test: it waits for the fake endpoint too (forever).
+#   Wait for your own PIDs: `wait "$pid"`.
 #   $T                               private temp dir (kept when KEEP_TMP=1)
 #   $AURALOG_JOURNALD $OMAURALOG $PYTHON3 $FAKE_INGEST $top_srcdir $top_builddir
 
@@ -229,6 +233,15 @@ done_testing() {
     exit 0
 }
 
+start_bg() { # start_bg NAME CMD [ARGS...]: run CMD in the background, stdout+stderr to $T/NAME.log,
+             # registered for the exit trap; sets BG_PID
+    local name=$1
+    shift
+    "$@" >"$T/$name.log" 2>&1 &
+    BG_PID=$!
+    register_pid "$BG_PID"
+}
+
 need_cmd() {
     command -v "$1" >/dev/null 2>&1 || skip_all "${2:-$1 not available}"
 }
@@ -260,7 +273,8 @@ rss_kb() {
 
 jlines() {
     "$PYTHON3" -c '
-import json, sys
+import json, signal, sys
+signal.signal(signal.SIGPIPE, signal.SIG_DFL)
 expr = compile(sys.argv[1], "jlines", "eval")
 for line in sys.stdin:
     line = line.strip()
