@@ -484,10 +484,62 @@ static void test_print(void) {
     free(key);
 }
 
+/* conf/auralog.conf: loads once its key file exists, and every default it
+ * documents (commented "#key = value" lines) is the built-in one. */
+static void test_shipped_conf(void) {
+    FILE *f = fopen("conf/auralog.conf", "r");
+    CHECK(f != NULL, "conf/auralog.conf readable");
+    if (!f)
+        return;
+    char *key = write_tmp("shipped_key", FILE_KEY "\n", 0600);
+    char *line = NULL;
+    size_t cap = 0;
+    size_t n_default = 0;
+    FILE *as_is = tmpfile(), *uncommented = tmpfile();
+    while (getline(&line, &cap, f) >= 0) {
+        char *l = line;
+        char *at = strstr(l, "/etc/auralog/api_key\n");
+        if (at && strncmp(l, "api_key_file", 12) == 0) {
+            fprintf(as_is, "api_key_file = %s\n", key);
+            fprintf(uncommented, "api_key_file = %s\n", key);
+            continue;
+        }
+        fputs(l, as_is);
+        /* "#key = value" (no blank after '#') is a documented default */
+        if (l[0] == '#' && l[1] != ' ' && l[1] != '\n' && strchr(l, '=') && strncmp(l, "#api_key", 8) != 0 &&
+            strncmp(l, "#app", 4) != 0 && strncmp(l, "#team", 5) != 0) {
+            l++;
+            n_default++;
+        }
+        fputs(l, uncommented);
+    }
+    free(line);
+    fclose(f);
+    CHECK_INT(n_default, 22, "shipped conf documents 22 defaults");
+
+    FILE *files[] = {as_is, uncommented};
+    const char *names[] = {"shipped_as_is.conf", "shipped_defaults.conf"};
+    for (int i = 0; i < 2; i++) {
+        char *text = slurp(files[i]); /* written up to here: the position is the end */
+        fclose(files[i]);
+        char *path = write_tmp(names[i], text, 0600);
+        struct aura_config *cfg = load_ok(path, 0);
+        if (cfg) {
+            check_defaults(cfg, names[i]);
+            CHECK_STR(cfg->api_key, FILE_KEY, "%s: key from api_key_file", names[i]);
+        }
+        aura_config_free(cfg);
+        free(path);
+        free(text);
+    }
+    free(key);
+}
+
 static void rm_tmpdir(void) {
     static const char *const names[] = {"api_key", "keyfile.conf", "two_lines", "two.conf", "dir.conf",
                                         "inline.conf", "big.conf", "print_key", "printed.conf",
-                                        "print_inline.conf", "print_file.conf"};
+                                        "print_inline.conf", "print_file.conf", "shipped_key", "shipped_as_is.conf",
+                                        "shipped_defaults.conf"};
     char path[512];
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         snprintf(path, sizeof(path), "%s/%s", tmpdir, names[i]);
@@ -515,6 +567,7 @@ int main(void) {
     test_comments();
     test_key_file();
     test_print();
+    test_shipped_conf();
 
     rm_tmpdir();
     return tap_done();
