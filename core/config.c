@@ -689,6 +689,17 @@ void aura_config_free(struct aura_config *cfg) {
     free(cfg);
 }
 
+/* Shortest %g form that reads back as the same double (0.1, not 0.10000000000000001). */
+static void print_double(FILE *f, const char *key, double d) {
+    char text[64];
+    for (int prec = 6; prec <= 17; prec++) {
+        snprintf(text, sizeof(text), "%.*g", prec, d);
+        if (strtod(text, NULL) == d)
+            break;
+    }
+    fprintf(f, "%s = %s\n", key, text);
+}
+
 static void print_list(FILE *f, const char *key, char **l) {
     fprintf(f, "%s =", key);
     for (size_t i = 0; l && l[i]; i++)
@@ -722,7 +733,7 @@ static void print_option(const struct aura_config *cfg, const struct option *o, 
         fprintf(f, "%s = %s\n", o->key, *(bool *)v ? "true" : "false");
         return;
     case OPT_SECONDS:
-        fprintf(f, "%s = %g\n", o->key, *(double *)v);
+        print_double(f, o->key, *(double *)v);
         return;
     case OPT_SIZE:
         fprintf(f, "%s = %zu\n", o->key, *(size_t *)v);
