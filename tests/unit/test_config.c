@@ -167,6 +167,14 @@ static void test_defaults(void) {
     }
     aura_config_free(cfg);
 
+    /* An empty variable is as good as unset; the message names it, never a value. */
+    setenv("AURA_TEST_UNSET_VARIABLE", "", 1);
+    cfg = NULL;
+    CHECK_INT(aura_config_load(FIX "unset-env.conf", 0, &cfg, err, sizeof(err)), -EINVAL, "empty env var: error");
+    CHECK_STR(err, FIX "unset-env.conf:2: api_key_env: environment variable AURA_TEST_UNSET_VARIABLE is unset or empty",
+              "empty env var: message");
+    unsetenv("AURA_TEST_UNSET_VARIABLE");
+
     cfg = load_ok(FIX "no-source.conf", AURA_CONFIG_KEY_OPTIONAL);
     CHECK(cfg && cfg->api_key == NULL && cfg->key_source == AURA_KEY_NONE, "KEY_OPTIONAL: no key is fine");
     aura_config_free(cfg);
