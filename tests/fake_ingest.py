@@ -2,7 +2,7 @@
 """Fake Auralog ingest endpoint for the integration tests (standard library only).
 
 Server:
-    fake_ingest.py --dir DIR [--port-file FILE] [--port N] [--tls CERT KEY]
+    fake_ingest.py --dir DIR [--port-file FILE] [--port N] [--tls CERT KEY] [--no-request-bodies]
 
 Listens on 127.0.0.1 (port 0 = kernel-chosen unless --port), then writes the
 actual port to --port-file (default DIR/port; written atomically, so once it
@@ -90,6 +90,7 @@ STATE = {
     "remaining": [],  # per step: requests it can still serve
     "conn_seq": 0,
     "stopping": False,
+    "no_bodies": False,
 }
 
 
@@ -294,6 +295,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             body = raw.decode("utf-8", errors="replace")
         record = {"t": t, "path": path, "method": self.command, "headers": headers, "body": body,
                   "status": None, "conn": self.conn_id, "step": None}
+        if STATE["no_bodies"]:
+            record["body"] = {"bytes": len(raw)}
         ingest_path = path.split("?")[0]
         if ingest_path not in ("/v1/logs", "/v1/logs/single"):
             return self.answer(record, {"status": 404, "body": '{"error":"not found"}'}, [])
@@ -421,6 +424,8 @@ def main():
     ap.add_argument("--port-file")
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
+    ap.add_argument("--no-request-bodies", action="store_true",
+                    help='record {"bytes": N} instead of request bodies (benchmarks)')
     ap.add_argument("--client", nargs=2, metavar=("METHOD", "URL"))
     ap.add_argument("--cafile")
     ap.add_argument("--data")
@@ -432,6 +437,7 @@ def main():
 
     os.makedirs(args.dir, exist_ok=True)
     STATE["dir"] = args.dir
+    STATE["no_bodies"] = args.no_request_bodies
     open_records()
     script_file = os.path.join(args.dir, "script.json")
     set_script({})

@@ -19,10 +19,13 @@
 #   bail_out "reason"                "Bail out! reason", exit 1
 #   done_testing                     prints the plan, exits 1 if anything failed
 #   wait_until SECONDS CMD [ARGS...] poll every 0.1 s (CMD output discarded); 1 on timeout
-#   start_ingest [--tls] [--port N] [--script JSON]
+#   start_ingest [--tls] [--port N] [--script JSON] [--no-request-bodies]
 #                                    fake Auralog endpoint: sets INGEST_PID INGEST_PORT INGEST_URL
 #                                    (http://127.0.0.1:PORT or https://localhost:PORT) INGEST_DIR,
-#                                    INGEST_TLS (0/1); with --tls also INGEST_CA (see gen_cert)
+#                                    INGEST_TLS (0/1); with --tls also INGEST_CA (see gen_cert).
+#                                    --script: fault script active from the first request;
+#                                    --no-request-bodies: requests.jsonl gets {"bytes":N} as body
+#                                    (benchmarks; entries.jsonl is still complete)
 #   stop_ingest                      TERM the current fake endpoint and wait for it
 #   restart_ingest [DELAY]           stop, sleep DELAY (default 0), start again on the same port
 #                                    and dir (records kept) - for "endpoint down" tests
@@ -311,10 +314,10 @@ gen_cert() {
 }
 
 # ---- the fake ingest endpoint ----------------------------------------------
-_ingest_launch() { # uses INGEST_DIR INGEST_TLS, optional port
+_ingest_launch() { # uses INGEST_DIR INGEST_TLS INGEST_EXTRA_ARGS, optional port
     local port=${1:-0} args=()
     rm -f "$INGEST_DIR/port"
-    args=(--dir "$INGEST_DIR" --port-file "$INGEST_DIR/port" --port "$port")
+    args=(--dir "$INGEST_DIR" --port-file "$INGEST_DIR/port" --port "$port" ${INGEST_EXTRA_ARGS:-})
     [ "$INGEST_TLS" = 1 ] && args+=(--tls "$INGEST_CERT_DIR/server.pem" "$INGEST_CERT_DIR/server.key")
     "$PYTHON3" "$FAKE_INGEST" "${args[@]}" >>"$INGEST_DIR/server.log" 2>&1 &
     INGEST_PID=$!
@@ -341,9 +344,11 @@ _ingest_launch() { # uses INGEST_DIR INGEST_TLS, optional port
 start_ingest() {
     local port=0 script=
     INGEST_TLS=0
+    INGEST_EXTRA_ARGS=
     while [ $# -gt 0 ]; do
         case $1 in
             --tls) INGEST_TLS=1 ;;
+            --no-request-bodies) INGEST_EXTRA_ARGS=--no-request-bodies ;;
             --port) port=$2; shift ;;
             --script) script=$2; shift ;;
             *) diag "start_ingest: unknown option $1"; return 2 ;;

@@ -129,6 +129,14 @@ is "answers after restart" "$(curl_post /v1/logs "$(batch after)")" 200
 ok "stop_ingest" stop_ingest
 fails "connection refused once stopped" curl -sS --max-time 2 "$INGEST_URL/v1/logs"
 
+ok "start_ingest --script --no-request-bodies" start_ingest --script '{"steps":[{"status":503}]}' --no-request-bodies
+is "script from start applies to the first request" "$(curl_post /v1/logs "$(batch s1)")" 503
+is "then 200" "$(curl_post /v1/logs "$(batch s2)")" 200
+is "no request bodies recorded, only sizes" "$(ingest_requests | jlines 'sorted(o["body"])' | head -1)" '["bytes"]'
+is "entries still recorded" "$(ingest_entries | jlines 'o["message"]')" s2
+
+stop_ingest
+
 # --- TLS ----------------------------------------------------------------------
 ok "start_ingest --tls" start_ingest --tls
 like "INGEST_URL is https://localhost" "$INGEST_URL" '^https://localhost:[0-9]+$'
