@@ -712,7 +712,7 @@ static void print_option(const struct aura_config *cfg, const struct option *o, 
     switch (o->type) {
     case OPT_KEY:
         if (cfg->key_source == AURA_KEY_INLINE)
-            fprintf(f, "api_key = (set, redacted)\n");
+            fprintf(f, "; api_key = (set in the file, redacted)\n");
         else if (cfg->key_source == AURA_KEY_NONE)
             fprintf(f, "; api_key, api_key_file, api_key_env: none set\n");
         return;

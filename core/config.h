@@ -83,5 +83,7 @@ int aura_config_validate(const struct aura_config *cfg, unsigned flags, char *er
 void aura_config_free(struct aura_config *cfg);
 
 /* Print the effective configuration as INI, every key, the API key shown
- * only as its source ("api_key = (set, redacted)" / "api_key_file = PATH"). */
+ * only as its source ("; api_key = (set in the file, redacted)" as a comment,
+ * so the output loads back without turning that text into a key, or
+ * "api_key_file = PATH"). */
 void aura_config_print(const struct aura_config *cfg, FILE *f);
