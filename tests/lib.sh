@@ -317,7 +317,8 @@ gen_cert() {
 _ingest_launch() { # uses INGEST_DIR INGEST_TLS INGEST_EXTRA_ARGS, optional port
     local port=${1:-0} args=()
     rm -f "$INGEST_DIR/port"
-    args=(--dir "$INGEST_DIR" --port-file "$INGEST_DIR/port" --port "$port" ${INGEST_EXTRA_ARGS:-})
+    args=(--dir "$INGEST_DIR" --port-file "$INGEST_DIR/port" --port "$port")
+    [ -n "${INGEST_EXTRA_ARGS:-}" ] && args+=("$INGEST_EXTRA_ARGS")
     [ "$INGEST_TLS" = 1 ] && args+=(--tls "$INGEST_CERT_DIR/server.pem" "$INGEST_CERT_DIR/server.key")
     "$PYTHON3" "$FAKE_INGEST" "${args[@]}" >>"$INGEST_DIR/server.log" 2>&1 &
     INGEST_PID=$!

@@ -14,7 +14,7 @@ curl_post() {
 }
 
 batch() { # batch MSG... -> /v1/logs body
-    local out='{"projectApiKey":"k","logs":[' sep= m
+    local out='{"projectApiKey":"k","logs":[' sep='' m
     for m in "$@"; do
         out+="$sep{\"level\":\"info\",\"message\":\"$m\"}"
         sep=,
