@@ -148,6 +148,17 @@ static void add_json_value(struct aura_entry *e, const char *key, struct json_ob
     }
 }
 
+/* s is the entry's message (the leading space rsyslog keeps optional) */
+static bool is_message(const struct aura_entry *e, struct json_object *s) {
+    const char *p = json_object_get_string(s);
+    size_t n = (size_t)json_object_get_string_len(s);
+    if (n > 0 && p[0] == ' ') {
+        p++;
+        n--;
+    }
+    return n == e->message_len && memcmp(p, e->message, n) == 0;
+}
+
 static void add_severity(struct aura_entry *e, int sev) {
     const char *name = aura_severity_name(sev);
     e->level = aura_level_from_severity(sev);
@@ -218,6 +229,9 @@ static void parse_object(struct aura_input *in, struct json_object *root, int64_
 
     if (json_object_object_get_ex(root, "fields", &v) && json_object_is_type(v, json_type_object)) {
         json_object_object_foreach(v, key, val) {
+            /* mmjsonparse stores a message that is not JSON as $!msg: not news */
+            if (strcmp(key, "msg") == 0 && json_object_is_type(val, json_type_string) && is_message(e, val))
+                continue;
             add_json_value(e, key, val);
         }
     }

@@ -84,11 +84,10 @@ pwait_exit() {
 # The template and action of the shipped snippet, with the binary path and
 # queue files pointed into $T.  Extra action parameters in $1.
 shipped_conf() {
-    sed -e "s|/usr/local/bin/omauralog|$OMAURALOG|" \
-        -e "s|binary=\"$OMAURALOG\"|binary=\"$OMAURALOG --config $T/auralog.conf --confirm${PLUGIN_EXTRA_ARGS:-}\"|" \
+    grep -q 'binary="/usr/local/bin/omauralog --confirm"' "$top_srcdir/conf/rsyslog.d/60-auralog.conf" ||
+        { diag "shipped_conf: binary line of 60-auralog.conf not found"; return 1; }
+    sed -e "s|binary=\"/usr/local/bin/omauralog --confirm\"|binary=\"$OMAURALOG --config $T/auralog.conf --confirm${PLUGIN_EXTRA_ARGS:-}\"|" \
         -e "s|/var/log/auralog/omauralog.log|$T/plugin.err|" \
-        -e "s|queue.filename=\"auralog\"|queue.filename=\"auralog\" queue.spoolDirectory=\"$T/spool\"|" \
-        -e "s|^module(load=\"omprog\")||" \
         "$top_srcdir/conf/rsyslog.d/60-auralog.conf"
 }
 
@@ -99,8 +98,7 @@ rsyslog_conf() {
     cat >"$file" <<CONF
 global(workDirectory="$T/work" processInternalMessages="on" maxMessageSize="64k")
 module(load="imtcp")
-module(load="omprog")
-input(type="imtcp" address="127.0.0.1" port="$RSYSLOG_PORT" ruleset="main")
+input(type="imtcp" address="127.0.0.1" port="$RSYSLOG_PORT")
 $body
 CONF
 }

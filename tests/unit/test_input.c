@@ -140,6 +140,12 @@ int main(void) {
     CHECK_STR(fval(&e, "obj"), "json:{\"a\":[1,2]}", "fields: object as JSON");
     CHECK_STR(fval(&e, "host"), "remote1", "standard host key wins over fields.host");
 
+    /* mmjsonparse's $!msg copy of a non-JSON message is not merged; another msg is */
+    parse(&in, &e, "{\"msg\":\" plain\",\"fields\":{\"msg\":\" plain\"}}");
+    CHECK(field(&e, "msg") == NULL, "fields.msg equal to the message (mmjsonparse) skipped");
+    parse(&in, &e, "{\"msg\":\"@cee: {}\",\"fields\":{\"msg\":\"inner\"}}");
+    CHECK_STR(fval(&e, "msg"), "inner", "fields.msg different from the message kept");
+
     /* missing pieces: severity missing -> info, no severity key; bad SD kept raw */
     CHECK_INT(parse(&in, &e, "{\"msg\":\"only\",\"sd\":\"[broken\",\"severity\":\"12\"}"), AURA_INPUT_JSON,
               "minimal object");
