@@ -296,10 +296,10 @@ static void burst(struct jr *jr) {
         uint64_t seq;
         int r;
         if (!jr->pending) {
-            if (aura_forwarder_full(app->fwd)) {
-                pause_reading(jr);
-                break;
-            }
+            /* About to block on a full queue: remember how far we got first, as the
+             * entry read next stays pending (and uncommitted) until there is room. */
+            if (aura_forwarder_full(app->fwd))
+                checkpoint(jr);
             r = jr_reader_next(jr->reader);
             if (r <= 0) {
                 jr->at_end = true;

@@ -157,3 +157,7 @@ wait_grep() {
 _grep_count_is() {
     [ "$(ingest_grep_count "$1")" = "$2" ]
 }
+
+_all_backlog() { # every "bk N" of the backlog received at least once
+    [ "$(ingest_entries | jlines 'o["message"] if o["message"].startswith("bk ") else None' | sort -u | wc -l)" -ge "$N" ]
+}
