@@ -27,7 +27,8 @@ journal_tests = \
 	tests/journal/mapping.sh \
 	tests/journal/follow.sh \
 	tests/journal/filters.sh \
-	tests/journal/crash.sh
+	tests/journal/crash.sh \
+	tests/journal/rotate.sh
 TESTS += $(journal_tests)
 dist_check_SCRIPTS += $(journal_tests)
 EXTRA_DIST += tests/journal/lib-journal.sh tests/journal/jsend.py tests/journal/jhelp.py $(journal_fixtures)

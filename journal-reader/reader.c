@@ -134,14 +134,14 @@ static int seek_start(struct jr_reader *r, enum aura_start start) {
     int k;
     switch (start) {
     case AURA_START_HEAD:
-        aura_log(AURA_LOG_INFO, "no saved position: reading %s from its first entry (start = head)", r->what);
+        aura_log(AURA_LOG_NOTICE, "no saved position: reading %s from its first entry (start = head)", r->what);
         return sd_journal_seek_head(r->j);
     case AURA_START_BOOT: {
         sd_id128_t boot;
         k = sd_id128_get_boot(&boot);
         if (k < 0)
             return k;
-        aura_log(AURA_LOG_INFO, "no saved position: reading %s from the start of the current boot (start = boot)",
+        aura_log(AURA_LOG_NOTICE, "no saved position: reading %s from the start of the current boot (start = boot)",
                  r->what);
         /* Files without this boot would be read from their start: skip what is not of this boot. */
         r->want_boot = true;
@@ -150,7 +150,7 @@ static int seek_start(struct jr_reader *r, enum aura_start start) {
     }
     case AURA_START_TAIL:
     default:
-        aura_log(AURA_LOG_INFO, "no saved position: reading %s from its end, new entries only (start = tail)",
+        aura_log(AURA_LOG_NOTICE, "no saved position: reading %s from its end, new entries only (start = tail)",
                  r->what);
         k = sd_journal_seek_tail(r->j);
         if (k < 0)
@@ -247,7 +247,7 @@ struct aura_entry *jr_reader_map(struct jr_reader *r, struct jr_map *m) {
     check_sigbus(r);
     if (m->boot_id[0] && strcmp(m->boot_id, r->last_boot) != 0) {
         if (r->last_boot[0])
-            aura_log(AURA_LOG_INFO, "%s: boot ID changed from %s to %s (entries of a new boot follow)", r->what,
+            aura_log(AURA_LOG_NOTICE, "%s: boot ID changed from %s to %s (entries of a new boot follow)", r->what,
                      r->last_boot, m->boot_id);
         snprintf(r->last_boot, sizeof(r->last_boot), "%s", m->boot_id);
     }
@@ -273,7 +273,7 @@ int jr_reader_fd(struct jr_reader *r, short *events) {
 int jr_reader_process(struct jr_reader *r) {
     int k = sd_journal_process(r->j);
     if (k == SD_JOURNAL_INVALIDATE)
-        aura_log_limited(&r->rl_files, AURA_LOG_INFO,
+        aura_log_limited(&r->rl_files, AURA_LOG_NOTICE,
                          "journal files of %s were added or removed (rotation or vacuuming); reading on from the "
                          "current position",
                          r->what);
