@@ -3,3 +3,68 @@ EXTRA_DIST += conf/auralog.conf
 # Fixtures of the config and host unit tests (whole directories: automake
 # copies them recursively, so a new fixture file needs no edit here).
 EXTRA_DIST += tests/fixtures/config tests/fixtures/host
+# The sample journal of scripts/quickstart.sh
+EXTRA_DIST += conf/sample.export
+
+# --- installation -------------------------------------------------------------
+# The files in conf/ name the Debian paths (/usr/bin, /etc/auralog, /usr/local/bin
+# in the rsyslog snippet).  What is installed is a copy with the configured
+# directories, made in the build tree under conf/subst/ (never over the sources,
+# so an in-tree build such as the Debian one leaves conf/ untouched).
+conf_subst = $(SED) \
+	-e 's|/usr/local/bin/omauralog|$(bindir)/omauralog|g' \
+	-e 's|/usr/bin/auralog-journald|$(bindir)/auralog-journald|g' \
+	-e 's|/usr/bin/omauralog|$(bindir)/omauralog|g' \
+	-e 's|/etc/auralog/|$(sysconfdir)/auralog/|g'
+
+conf/subst/auralog.conf: $(top_srcdir)/conf/auralog.conf Makefile
+	$(AM_V_GEN)$(MKDIR_P) conf/subst && $(conf_subst) $(top_srcdir)/conf/auralog.conf >$@.tmp && mv $@.tmp $@
+conf/subst/auralog-journald.service: $(top_srcdir)/conf/auralog-journald.service Makefile
+	$(AM_V_GEN)$(MKDIR_P) conf/subst && $(conf_subst) $(top_srcdir)/conf/auralog-journald.service >$@.tmp && mv $@.tmp $@
+conf/subst/60-auralog.conf: $(top_srcdir)/conf/rsyslog.d/60-auralog.conf Makefile
+	$(AM_V_GEN)$(MKDIR_P) conf/subst && $(conf_subst) $(top_srcdir)/conf/rsyslog.d/60-auralog.conf >$@.tmp && mv $@.tmp $@
+conf/subst/fleet-client.conf: $(top_srcdir)/conf/fleet/client.conf Makefile
+	$(AM_V_GEN)$(MKDIR_P) conf/subst && $(conf_subst) $(top_srcdir)/conf/fleet/client.conf >$@.tmp && mv $@.tmp $@
+conf/subst/fleet-client-relp.conf: $(top_srcdir)/conf/fleet/client-relp.conf Makefile
+	$(AM_V_GEN)$(MKDIR_P) conf/subst && $(conf_subst) $(top_srcdir)/conf/fleet/client-relp.conf >$@.tmp && mv $@.tmp $@
+conf/subst/fleet-aggregator.conf: $(top_srcdir)/conf/fleet/aggregator.conf Makefile
+	$(AM_V_GEN)$(MKDIR_P) conf/subst && $(conf_subst) $(top_srcdir)/conf/fleet/aggregator.conf >$@.tmp && mv $@.tmp $@
+
+# The systemd unit, into the directory pkg-config reports (--with-systemdsystemunitdir).
+systemdsystemunit_DATA = conf/subst/auralog-journald.service
+
+# The rsyslog snippet and the fleet configurations are examples: installed under
+# the documentation, never into /etc/rsyslog.d (that would start forwarding
+# before an API key is configured).
+examplesdir = $(docdir)/examples
+examples_DATA = conf/subst/60-auralog.conf conf/subst/auralog.conf
+fleetexamplesdir = $(docdir)/examples/fleet
+fleetexamples_DATA = conf/subst/fleet-client.conf conf/subst/fleet-client-relp.conf conf/subst/fleet-aggregator.conf
+dist_fleetexamples_DATA = conf/fleet/README
+EXTRA_DIST += conf/fleet/client.conf conf/fleet/client-relp.conf conf/fleet/aggregator.conf
+
+CLEANFILES += $(systemdsystemunit_DATA) $(examples_DATA) $(fleetexamples_DATA) conf/subst/auralog.conf
+
+# $(sysconfdir)/auralog/auralog.conf: installed only when absent (an operator's
+# edited file is never overwritten), removed on uninstall only when unchanged.
+auralogconfdir = $(sysconfdir)/auralog
+all-local: conf/subst/auralog.conf
+install-data-hook: install-auralog-conf
+uninstall-hook: uninstall-auralog-conf
+install-auralog-conf: conf/subst/auralog.conf
+	$(MKDIR_P) '$(DESTDIR)$(auralogconfdir)'
+	@if test -f '$(DESTDIR)$(auralogconfdir)/auralog.conf'; then \
+	  echo "$(DESTDIR)$(auralogconfdir)/auralog.conf exists: not overwritten (the new default is in $(examplesdir))"; \
+	else \
+	  echo " $(INSTALL_DATA) conf/subst/auralog.conf '$(DESTDIR)$(auralogconfdir)/auralog.conf'"; \
+	  $(INSTALL_DATA) conf/subst/auralog.conf '$(DESTDIR)$(auralogconfdir)/auralog.conf'; \
+	fi
+uninstall-auralog-conf: conf/subst/auralog.conf
+	@f='$(DESTDIR)$(auralogconfdir)/auralog.conf'; \
+	if test -f "$$f" && cmp -s conf/subst/auralog.conf "$$f"; then \
+	  echo " rm -f '$$f'"; rm -f "$$f"; \
+	  rmdir '$(DESTDIR)$(auralogconfdir)' 2>/dev/null || :; \
+	elif test -f "$$f"; then \
+	  echo "$$f was changed: kept"; \
+	fi
+.PHONY: install-auralog-conf uninstall-auralog-conf
