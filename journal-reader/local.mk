@@ -28,7 +28,8 @@ journal_tests = \
 	tests/journal/follow.sh \
 	tests/journal/filters.sh \
 	tests/journal/crash.sh \
-	tests/journal/rotate.sh
+	tests/journal/rotate.sh \
+	tests/journal/corrupt.sh
 TESTS += $(journal_tests)
 dist_check_SCRIPTS += $(journal_tests)
 EXTRA_DIST += tests/journal/lib-journal.sh tests/journal/jsend.py tests/journal/jhelp.py $(journal_fixtures)

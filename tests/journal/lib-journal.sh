@@ -161,3 +161,7 @@ _grep_count_is() {
 _all_backlog() { # every "bk N" of the backlog received at least once
     [ "$(ingest_entries | jlines 'o["message"] if o["message"].startswith("bk ") else None' | sort -u | wc -l)" -ge "$N" ]
 }
+
+_newfile_arrived() {
+    [ "$(ingest_entries | jlines 'o["metadata"].get("program") if o["metadata"].get("program") == "newfile" else None' | wc -l)" -ge 10 ]
+}
