@@ -29,7 +29,8 @@ journal_tests = \
 	tests/journal/filters.sh \
 	tests/journal/crash.sh \
 	tests/journal/rotate.sh \
-	tests/journal/corrupt.sh
+	tests/journal/corrupt.sh \
+	tests/journal/service.sh
 TESTS += $(journal_tests)
 dist_check_SCRIPTS += $(journal_tests)
 EXTRA_DIST += tests/journal/lib-journal.sh tests/journal/jsend.py tests/journal/jhelp.py $(journal_fixtures)
