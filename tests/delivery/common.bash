@@ -4,6 +4,7 @@
 #
 #   feed_start CONF [ARGS...]   start aura-feed (stdin from a fifo held open by
 #                               this shell); sets FEED_PID, FEED_ERR, FEED_OUT
+#                               (fresh files for every start)
 #   feed_write LINE...          write lines ("LEVEL MESSAGE") to its stdin
 #   feed_close                  close its stdin (EOF: it drains and exits)
 #   feed_wait_exit SECONDS      wait for it to exit; sets FEED_RC (124 on timeout)
@@ -20,12 +21,13 @@ FEED=$top_builddir/tests/aura-feed
 feed_start() {
     local conf=$1
     shift
-    FEED_IN=$T/feed.in.$RANDOM
-    FEED_ERR=$T/feed.err
-    FEED_OUT=$T/feed.out
+    _feed_n=$((${_feed_n:-0} + 1))
+    FEED_IN=$T/feed.in.$_feed_n
+    FEED_ERR=$T/feed.err.$_feed_n
+    FEED_OUT=$T/feed.out.$_feed_n
     rm -f "$FEED_IN"
     mkfifo "$FEED_IN" || return 1
-    "$FEED" --config "$conf" "$@" <"$FEED_IN" >"$FEED_OUT" 2>>"$FEED_ERR" &
+    "$FEED" --config "$conf" "$@" <"$FEED_IN" >"$FEED_OUT" 2>"$FEED_ERR" &
     FEED_PID=$!
     register_pid "$FEED_PID"
     exec {FEED_FD}>"$FEED_IN"

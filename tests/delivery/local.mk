@@ -5,6 +5,7 @@ delivery_engine_tests += tests/delivery/urgent.sh
 delivery_engine_tests += tests/delivery/retries.sh
 delivery_engine_tests += tests/delivery/poison.sh
 delivery_engine_tests += tests/delivery/auth.sh
+delivery_engine_tests += tests/delivery/tls.sh
 TESTS += $(delivery_engine_tests)
 dist_check_SCRIPTS += $(delivery_engine_tests)
 EXTRA_DIST += tests/delivery/common.bash
