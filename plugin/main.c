@@ -29,15 +29,20 @@
  * max_message_bytes when the entry is encoded. */
 #define MAX_LINE_BYTES (16u << 20)
 #define READ_CHUNK (64u << 10)
-#define DEFAULT_COMMIT_TIMEOUT 30.0
+#define DEFAULT_COMMIT_TIMEOUT 10.0
 #define MAX_COMMIT_TIMEOUT 1800.0 /* one dot a second: the reply line stays under omprog's 4 KiB */
+/* At end of input, keep delivering what was accepted for this long while the
+ * endpoint fails: rsyslog may have given up on the batch in flight when it
+ * shut down (it cannot always save it), so this process finishes the job. */
+#define DEFAULT_EOF_DRAIN 60.0
 
-enum { OPT_CONFIRM = 256, OPT_COMMIT_TIMEOUT };
+enum { OPT_CONFIRM = 256, OPT_COMMIT_TIMEOUT, OPT_EOF_DRAIN };
 
 struct plugin {
     struct aura_app *app;
     bool confirm;
     double commit_timeout;
+    double eof_drain;
 
     struct aura_proto *proto;
     struct aura_input input;
@@ -49,6 +54,7 @@ struct plugin {
     bool eof, stopped, draining;
     bool in_pump, repump; /* the core may call back (acked) while a line is being submitted */
     struct aura_timer timer;
+    struct aura_timer eof_timer;
 
     uint64_t bad_json, long_lines;
     struct aura_ratelimit rl_bad, rl_long, rl_write;
@@ -56,6 +62,7 @@ struct plugin {
 
 static struct plugin plugin = {
     .commit_timeout = DEFAULT_COMMIT_TIMEOUT,
+    .eof_drain = DEFAULT_EOF_DRAIN,
     .rl_bad = AURA_RATELIMIT(60),
     .rl_long = AURA_RATELIMIT(60),
     .rl_write = AURA_RATELIMIT(60),
@@ -178,8 +185,9 @@ static void pump(struct plugin *p) {
     if (p->eof && p->in.len == 0 && !aura_proto_busy(p->proto)) {
         /* rsyslog closed our stdin: deliver what we have and leave */
         p->draining = true;
-        aura_log(AURA_LOG_DEBUG, "end of input, flushing");
-        aura_app_drain_and_exit(p->app, false);
+        aura_log(AURA_LOG_DEBUG, "end of input, flushing (at most %.0f s)", p->eof_drain);
+        aura_loop_timer_arm(p->app->loop, &p->eof_timer, aura_now_us() + (uint64_t)(p->eof_drain * 1e6));
+        aura_app_drain_and_exit(p->app, true);
     }
 }
 
@@ -213,6 +221,15 @@ static void on_stdin(struct aura_loop *loop, int fd, short revents, void *userda
     pump(p);
 }
 
+static void on_eof_timer(struct aura_loop *loop, void *userdata) {
+    struct plugin *p = userdata;
+    struct aura_stats st;
+    aura_forwarder_get_stats(p->app->fwd, &st);
+    aura_log(AURA_LOG_WARNING, "end of input %.0f s ago, giving up on %zu entries the endpoint did not acknowledge",
+             p->eof_drain, st.backlog);
+    aura_loop_quit(loop);
+}
+
 static void on_timer(struct aura_loop *loop, void *userdata) {
     struct plugin *p = userdata;
     (void)loop;
@@ -234,6 +251,12 @@ static int fe_parse_option(struct aura_app *app, int opt, const char *arg) {
         errno = 0;
         p->commit_timeout = strtod(arg, &end);
         if (errno || end == arg || *end || !(p->commit_timeout > 0) || p->commit_timeout > MAX_COMMIT_TIMEOUT)
+            return -EINVAL;
+        return 0;
+    case OPT_EOF_DRAIN:
+        errno = 0;
+        p->eof_drain = strtod(arg, &end);
+        if (errno || end == arg || *end || !(p->eof_drain >= 0) || p->eof_drain > 86400)
             return -EINVAL;
         return 0;
     default:
@@ -261,6 +284,7 @@ static int fe_start(struct aura_app *app) {
     aura_entry_init(&p->entry);
     aura_buf_init(&p->in);
     aura_timer_init(&p->timer, on_timer, p);
+    aura_timer_init(&p->eof_timer, on_eof_timer, p);
 
     flags = fcntl(STDIN_FILENO, F_GETFL);
     if (flags < 0 || fcntl(STDIN_FILENO, F_SETFL, flags | O_NONBLOCK) < 0)
@@ -304,6 +328,7 @@ static void fe_finish(struct aura_app *app) {
         aura_log(AURA_LOG_NOTICE, "%zu lines never reached the forwarder; rsyslog still holds them (uncommitted)",
                  aura_proto_backlog(p->proto));
     aura_loop_timer_disarm(app->loop, &p->timer);
+    aura_loop_timer_disarm(app->loop, &p->eof_timer);
     aura_proto_free(p->proto);
     p->proto = NULL;
     aura_input_free(&p->input);
@@ -323,26 +348,31 @@ static void fe_stats(struct aura_app *app, char *out, size_t size) {
     aura_proto_get_stats(p->proto, &st);
     snprintf(out, size,
              " lines=%llu transactions=%llu commits=%llu commit_errors=%llu single_errors=%llu "
-             "backlog_overflows=%llu bad_json=%llu long_lines=%llu held=%zu",
+             "backlog_overflows=%llu resent_reused=%llu bad_json=%llu long_lines=%llu held=%zu",
              (unsigned long long)st.lines, (unsigned long long)st.transactions, (unsigned long long)st.commits,
              (unsigned long long)st.commit_errors, (unsigned long long)st.single_errors,
-             (unsigned long long)st.backlog_overflows, (unsigned long long)p->bad_json,
+             (unsigned long long)st.backlog_overflows, (unsigned long long)st.resent_reused,
+             (unsigned long long)p->bad_json,
              (unsigned long long)p->long_lines, aura_proto_backlog(p->proto));
 }
 
 static const struct option plugin_options[] = {
     {"confirm", no_argument, NULL, OPT_CONFIRM},
     {"commit-timeout", required_argument, NULL, OPT_COMMIT_TIMEOUT},
+    {"eof-drain", required_argument, NULL, OPT_EOF_DRAIN},
     {NULL, 0, NULL, 0},
 };
 
 static const struct aura_frontend frontend = {
     .program = "omauralog",
-    .synopsis = "[--config FILE] [--confirm] [--commit-timeout SEC] [--stdout] [--verbose]",
+    .synopsis = "[--config FILE] [--confirm] [--commit-timeout SEC] [--eof-drain SEC] [--stdout] [--verbose]",
     .help = "  --confirm             speak rsyslog omprog's confirmMessages protocol on stdout\n"
             "                        (with useTransactions: commit only what the endpoint acknowledged)\n"
             "  --commit-timeout SEC  with --confirm: answer a commit with an error once delivery has\n"
-            "                        failed for SEC seconds, so rsyslog keeps the batch (default 30)\n",
+            "                        failed for SEC seconds (2 x SEC when it is only slow), so rsyslog\n"
+            "                        keeps the batch and resends it (default 10)\n"
+            "  --eof-drain SEC       at end of input, keep delivering what was accepted for up to\n"
+            "                        SEC seconds while the endpoint fails (default 60)\n",
     .options = plugin_options,
     .full_policy = AURA_FULL_DROP_OLDEST, /* --confirm switches to AURA_FULL_BLOCK */
     .userdata = &plugin,

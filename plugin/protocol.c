@@ -20,6 +20,19 @@ struct held_line {
     size_t len;
 };
 
+/* A line handed to the core in a transaction not yet committed: if rsyslog
+ * resends it (after an error or an abandoned transaction), the entry that is
+ * already queued or delivered stands for it instead of a second copy. */
+struct sent_line {
+    uint64_t hash; /* FNV-1a of the line */
+    uint64_t seq;  /* 0 once matched by a resent line */
+};
+
+struct sent_set {
+    struct sent_line *v;
+    size_t n, cap;
+};
+
 struct aura_proto {
     struct aura_proto_settings set;
     struct aura_proto_ops ops;
@@ -38,6 +51,9 @@ struct aura_proto {
 
     struct held_line *held; /* FIFO of lines not yet accepted by the core */
     size_t n_held, first_held, cap_held, held_bytes;
+
+    struct sent_set cur;  /* submitted for the open transaction / single message */
+    struct sent_set prev; /* submitted for attempts that failed, sorted by hash */
 
     struct aura_proto_stats st;
 };
@@ -60,11 +76,75 @@ static void held_clear(struct aura_proto *p) {
     p->n_held = p->first_held = p->held_bytes = 0;
 }
 
+static uint64_t line_hash(const char *line, size_t len) {
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)line[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+static void sent_add(struct sent_set *set, uint64_t hash, uint64_t seq) {
+    if (set->n == set->cap) {
+        set->cap = set->cap ? set->cap * 2 : 64;
+        set->v = aura_realloc(set->v, set->cap * sizeof(*set->v));
+    }
+    set->v[set->n++] = (struct sent_line){hash, seq};
+}
+
+static int sent_cmp(const void *a, const void *b) {
+    const struct sent_line *x = a, *y = b;
+    return x->hash < y->hash ? -1 : x->hash > y->hash ? 1 : 0;
+}
+
+/* The attempt failed or was abandoned: what it submitted may come again. */
+static void sent_carry_over(struct aura_proto *p) {
+    size_t keep = 0;
+    for (size_t i = 0; i < p->prev.n; i++)
+        if (p->prev.v[i].seq)
+            p->prev.v[keep++] = p->prev.v[i];
+    p->prev.n = keep;
+    for (size_t i = 0; i < p->cur.n; i++)
+        sent_add(&p->prev, p->cur.v[i].hash, p->cur.v[i].seq);
+    p->cur.n = 0;
+    qsort(p->prev.v, p->prev.n, sizeof(*p->prev.v), sent_cmp);
+}
+
+/* Committed: rsyslog is done with everything sent so far. */
+static void sent_forget(struct aura_proto *p) {
+    p->cur.n = 0;
+    p->prev.n = 0;
+}
+
+/* seq of an unmatched earlier submission of the same line (and mark it
+ * matched), or 0 */
+static uint64_t sent_match(struct aura_proto *p, uint64_t hash) {
+    size_t lo = 0, hi = p->prev.n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (p->prev.v[mid].hash < hash)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (; lo < p->prev.n && p->prev.v[lo].hash == hash; lo++) {
+        uint64_t seq = p->prev.v[lo].seq;
+        if (seq) {
+            p->prev.v[lo].seq = 0;
+            return seq;
+        }
+    }
+    return 0;
+}
+
 void aura_proto_free(struct aura_proto *p) {
     if (!p)
         return;
     held_clear(p);
     free(p->held);
+    free(p->cur.v);
+    free(p->prev.v);
     aura_buf_free(&p->out);
     free(p);
 }
@@ -100,16 +180,36 @@ static void begin_wait(struct aura_proto *p, enum wait_kind kind, uint64_t now_u
     p->next_dot_us = now_us + p->set.keepalive_us;
 }
 
-/* Submit one line; the seq goes to the transaction or the single message. */
+static void track(struct aura_proto *p, uint64_t hash, uint64_t seq) {
+    if (!p->set.confirm)
+        return;
+    sent_add(&p->cur, hash, seq);
+    if (p->in_txn) {
+        if (seq > p->txn_last_seq)
+            p->txn_last_seq = seq;
+    } else if (p->wait == WAIT_SINGLE) {
+        p->wait_seq = seq;
+    }
+}
+
+/* Submit one line; the seq goes to the transaction or the single message.
+ * A line resent by rsyslog after a failed attempt reuses the entry the core
+ * already has (queued, or delivered) instead of queueing a duplicate. */
 static int submit(struct aura_proto *p, const char *line, size_t len) {
-    uint64_t seq = 0;
-    int r = p->ops.submit(p->ops.userdata, line, len, &seq);
+    uint64_t seq = 0, hash = 0;
+    int r;
+    if (p->set.confirm) {
+        hash = line_hash(line, len);
+        if (p->prev.n > 0 && (seq = sent_match(p, hash)) != 0) {
+            p->st.resent_reused++;
+            track(p, hash, seq);
+            return 0;
+        }
+    }
+    r = p->ops.submit(p->ops.userdata, line, len, &seq);
     if (r < 0)
         return r;
-    if (p->in_txn)
-        p->txn_last_seq = seq;
-    else if (p->wait == WAIT_SINGLE)
-        p->wait_seq = seq;
+    track(p, hash, seq);
     return 0;
 }
 
@@ -141,18 +241,22 @@ static void check_wait(struct aura_proto *p, uint64_t now_us) {
     case WAIT_COMMIT:
         if (p->txn_incomplete) {
             held_clear(p);
+            sent_carry_over(p);
             p->in_txn = false;
             p->st.commit_errors++;
             finish_wait(p, "ERROR transaction too large for the forwarder's free room; resend");
         } else if (p->n_held == 0 && p->watermark >= p->txn_last_seq) {
             p->in_txn = false;
             p->st.commits++;
+            sent_forget(p);
             finish_wait(p, "OK");
         }
         break;
     case WAIT_SINGLE:
-        if (p->n_held == 0 && p->wait_seq > 0 && p->watermark >= p->wait_seq)
+        if (p->n_held == 0 && p->wait_seq > 0 && p->watermark >= p->wait_seq) {
+            sent_forget(p);
             finish_wait(p, "OK");
+        }
         break;
     case WAIT_ROOM:
         if (p->n_held == 0)
@@ -193,6 +297,8 @@ void aura_proto_line(struct aura_proto *p, const char *line, size_t len, uint64_
     if (is_begin) {
         /* an open transaction was abandoned by rsyslog: it resends it */
         held_clear(p);
+        if (p->in_txn)
+            sent_carry_over(p);
         p->in_txn = true;
         p->txn_incomplete = false;
         p->txn_last_seq = 0;
@@ -263,6 +369,7 @@ void aura_proto_tick(struct aura_proto *p, uint64_t now_us, uint64_t failing_us)
         /* rsyslog keeps the messages and resends them; what was submitted is
          * still delivered when the endpoint recovers (duplicates, no loss) */
         held_clear(p);
+        sent_carry_over(p);
         if (p->wait == WAIT_COMMIT) {
             p->in_txn = false;
             p->st.commit_errors++;

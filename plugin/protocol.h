@@ -23,7 +23,12 @@
  * backlog outgrows its bound drops further lines and fails its commit at once
  * (rsyslog resends it): memory stays bounded, nothing is lost.  A failed or
  * abandoned transaction forgets its backlog; entries it already submitted
- * still get delivered, so a resend may duplicate them (at-least-once).
+ * still get delivered.  When rsyslog resends the batch, each resent line that
+ * is byte-identical to a line of the failed attempt(s) is matched (as a
+ * multiset: one earlier entry per resent line) to the entry the core already
+ * has, queued or delivered, instead of being queued again: retries during a
+ * long outage do not pile up duplicates.  Only a crash of the process
+ * (state lost) duplicates what was in flight.
  *
  * Without confirm: every message is submitted, transaction marks are
  * ignored, nothing is written. */
@@ -54,6 +59,7 @@ struct aura_proto_settings {
 
 struct aura_proto_stats {
     uint64_t lines, transactions, commits, commit_errors, single_errors, backlog_overflows;
+    uint64_t resent_reused; /* resent lines matched to an entry the core already had */
 };
 
 struct aura_proto;

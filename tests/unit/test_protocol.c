@@ -126,6 +126,37 @@ int main(void) {
     CHECK_STR(take(p), "OK\nDEFER_COMMIT\nOK\n", "resent batch commits after recovery");
     aura_proto_free(p);
 
+    /* --- a resent batch reuses what the failed attempt queued ----------- */
+    p = mk(&c, true);
+    line(p, "BEGIN TRANSACTION", 0);
+    line(p, "r1", 0);
+    line(p, "r2", 0);
+    line(p, "COMMIT TRANSACTION", 0);
+    aura_proto_tick(p, 10 * S, 10 * S);
+    CHECK(strstr(take(p), "ERROR") != NULL, "attempt 1 fails");
+    CHECK_INT(c.next_seq, 2, "two entries queued");
+    line(p, "BEGIN TRANSACTION", 11 * S);
+    line(p, "r2", 11 * S);
+    line(p, "r1", 11 * S);
+    line(p, "r1", 11 * S);
+    line(p, "COMMIT TRANSACTION", 11 * S);
+    CHECK_INT(c.next_seq, 3, "resend: r1 and r2 reused, the second r1 is new");
+    CHECK_STR(take(p), "OK\nDEFER_COMMIT\nDEFER_COMMIT\nDEFER_COMMIT\n", "resend answered as usual");
+    aura_proto_acked(p, 2, 12 * S);
+    CHECK_STR(take(p), "", "commit waits for the new entry too");
+    aura_proto_acked(p, 3, 12 * S);
+    CHECK_STR(take(p), "OK\n", "commit after all, reused included");
+    aura_proto_get_stats(p, &st);
+    CHECK_INT(st.resent_reused, 2, "two resent lines reused");
+    line(p, "BEGIN TRANSACTION", 13 * S);
+    line(p, "r1", 13 * S);
+    CHECK_INT(c.next_seq, 4, "after a commit, the same text is a new message");
+    /* abandoned transaction (BEGIN without COMMIT): its lines are reused too */
+    line(p, "BEGIN TRANSACTION", 13 * S);
+    line(p, "r1", 13 * S);
+    CHECK_INT(c.next_seq, 4, "abandoned transaction's line reused on resend");
+    aura_proto_free(p);
+
     /* waiting without failure (slow endpoint) gives up only at twice the bound */
     p = mk(&c, true);
     line(p, "BEGIN TRANSACTION", 0);
