@@ -38,7 +38,11 @@ if [ "$status" -ne 0 ]; then
     for f in $(grep -lE "^(not ok|Bail out)" $(find . -name '*.log' ! -name test-suite.log ! -name config.log) 2>/dev/null); do
         echo "==== $f"; tail -40 "$f"
     done
-    [ "$failed" -gt 0 ] || failed=1
+    if [ "$failed" -eq 0 ]; then
+        # make itself failed before or around the tests: show why
+        tail -30 check.out
+        failed=1
+    fi
 fi
 
 # distcheck: the tarball builds, installs (DESTDIR-clean) and passes the unit tests.
