@@ -3,7 +3,8 @@
 # can write lines over time and see what the fake endpoint recorded meanwhile.
 #
 #   feed_start CONF [ARGS...]   start aura-feed (stdin from a fifo held open by
-#                               this shell); sets FEED_PID, FEED_ERR, FEED_OUT
+#                               this shell), wait until it handles signals;
+#                               sets FEED_PID, FEED_ERR, FEED_OUT
 #                               (fresh files for every start)
 #   feed_write LINE...          write lines ("LEVEL MESSAGE") to its stdin
 #   feed_close                  close its stdin (EOF: it drains and exits)
@@ -32,6 +33,16 @@ feed_start() {
     register_pid "$FEED_PID"
     exec {FEED_FD}>"$FEED_IN"
     FEED_RC=
+    # signals are taken through a signalfd once the loop is set up: before
+    # that, SIGUSR1/SIGHUP would kill it
+    wait_until 10 _feed_signals_ready || diag "aura-feed did not set up its signals"
+}
+
+_feed_signals_ready() { # SIGHUP (1), SIGUSR1 (10) and SIGTERM (15) blocked
+    local blk
+    blk=$(awk '/^SigBlk:/ { print $2 }' "/proc/$FEED_PID/status" 2>/dev/null) || return 1
+    [ -n "$blk" ] || return 1
+    (( (0x$blk & 0x4201) == 0x4201 ))
 }
 
 feed_write() {

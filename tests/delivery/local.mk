@@ -7,6 +7,7 @@ delivery_engine_tests += tests/delivery/poison.sh
 delivery_engine_tests += tests/delivery/auth.sh
 delivery_engine_tests += tests/delivery/tls.sh
 delivery_engine_tests += tests/delivery/acks_signals.sh
+delivery_engine_tests += tests/delivery/memory.sh
 TESTS += $(delivery_engine_tests)
 dist_check_SCRIPTS += $(delivery_engine_tests)
 EXTRA_DIST += tests/delivery/common.bash
