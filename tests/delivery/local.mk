@@ -8,6 +8,7 @@ delivery_engine_tests += tests/delivery/auth.sh
 delivery_engine_tests += tests/delivery/tls.sh
 delivery_engine_tests += tests/delivery/acks_signals.sh
 delivery_engine_tests += tests/delivery/memory.sh
+delivery_engine_tests += tests/delivery/redirect.sh
 TESTS += $(delivery_engine_tests)
 dist_check_SCRIPTS += $(delivery_engine_tests)
 EXTRA_DIST += tests/delivery/common.bash
