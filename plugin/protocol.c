@@ -108,7 +108,8 @@ static void sent_carry_over(struct aura_proto *p) {
     for (size_t i = 0; i < p->cur.n; i++)
         sent_add(&p->prev, p->cur.v[i].hash, p->cur.v[i].seq);
     p->cur.n = 0;
-    qsort(p->prev.v, p->prev.n, sizeof(*p->prev.v), sent_cmp);
+    if (p->prev.n > 1)
+        qsort(p->prev.v, p->prev.n, sizeof(*p->prev.v), sent_cmp);
 }
 
 /* Committed: rsyslog is done with everything sent so far. */
