@@ -26,3 +26,94 @@ delivered_ns() {
 missing_ns() {
     delivered_ns | sort -u | awk -v n="$1" '{ seen[$1] = 1 } END { for (i = 1; i <= n; i++) if (!(i in seen)) print i }'
 }
+
+# ---- valgrind ----------------------------------------------------------------
+#   VG=(valgrind ...)        memcheck command prefix; a leak (definite) or an
+#                            invalid access exits 99
+#   vg_prefix NAME           sets VG to log into $T/vg-NAME.log
+#   vg_clean NAME            true when $T/vg-NAME.log* report no error (diag otherwise)
+vg_prefix() {
+    VG=(valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
+        --show-leak-kinds=definite --track-fds=no --num-callers=30 --log-file="$T/vg-$1.log.%p")
+    [ -f "$top_srcdir/tests/hardening/valgrind.supp" ] && VG+=(--suppressions="$top_srcdir/tests/hardening/valgrind.supp")
+    return 0
+}
+
+vg_clean() {
+    local f bad=0
+    for f in "$T/vg-$1.log".*; do
+        [ -f "$f" ] || continue
+        if ! grep -q 'ERROR SUMMARY: 0 errors' "$f"; then
+            bad=1
+            sed -e 's/^==[0-9]*== /#   /' "$f" | grep -v '^#   $' | head -n 60
+        fi
+    done
+    [ $bad = 0 ]
+}
+
+# ---- a front end as omprog runs it: a coprocess on stdin/stdout --------------
+#   co_start CMD [ARGS...]   start CMD as a coprocess; sets CO_PID CO_IN CO_OUT,
+#                            stderr to $T/co.err
+#   co_send LINE...          one line each
+#   co_reply [SECONDS]       next reply line (default 10 s), 1 on timeout
+#   co_reply_skip_dots [SECONDS]  next reply line with leading keep-alive dots removed
+#   co_close                 close its stdin (EOF)
+#   co_wait_exit [SECONDS]   wait for it; sets CO_RC ("timeout" when still running)
+co_start() {
+    coproc COPROC { exec "$@" 2>>"$T/co.err"; }
+    CO_PID=$COPROC_PID
+    register_pid "$CO_PID"
+    exec {CO_IN}>&"${COPROC[1]}" {CO_OUT}<&"${COPROC[0]}"
+    eval "exec ${COPROC[1]}>&- ${COPROC[0]}<&-"
+}
+
+co_send() {
+    local l
+    for l in "$@"; do printf '%s\n' "$l" >&"$CO_IN" || return 1; done
+}
+
+co_reply() {
+    local line
+    IFS= read -r -t "${1:-10}" line <&"$CO_OUT" || return 1
+    printf '%s\n' "$line"
+}
+
+co_reply_skip_dots() {
+    local line
+    IFS= read -r -t "${1:-10}" line <&"$CO_OUT" || return 1
+    while [ "${line#.}" != "$line" ]; do line=${line#.}; done
+    printf '%s\n' "$line"
+}
+
+co_close() {
+    exec {CO_IN}>&-
+}
+
+co_wait_exit() {
+    local i
+    for ((i = 0; i < ${1:-10} * 10; i++)); do
+        if ! _pid_alive "$CO_PID"; then
+            wait "$CO_PID" 2>/dev/null
+            CO_RC=$?
+            return 0
+        fi
+        sleep 0.1
+    done
+    CO_RC=timeout
+    return 1
+}
+
+# wait for PID (a child of this shell) at most SECONDS; sets WAIT_RC (124 on timeout)
+wait_pid() {
+    local pid=$1 secs=$2 i
+    for ((i = 0; i < secs * 10; i++)); do
+        if ! _pid_alive "$pid"; then
+            wait "$pid" 2>/dev/null
+            WAIT_RC=$?
+            return 0
+        fi
+        sleep 0.1
+    done
+    WAIT_RC=124
+    return 1
+}
