@@ -56,13 +56,21 @@ ok "Retry-After: 2 honoured (>= 1.9 s)" awk -v g="$gap" 'BEGIN { exit !(g >= 1.9
 is "entry accepted once" "$(ingest_count)" 1
 
 ingest_reset
-when=$(date -u -d "@$(( $(date +%s) + 3 ))" '+%a, %d %b %Y %H:%M:%S GMT')
+D=$(( $(date +%s) + 4 ))
+when=$(date -u -d "@$D" '+%a, %d %b %Y %H:%M:%S GMT')
 ingest_script "{\"steps\":[{\"status\":429,\"retry_after\":\"$when\"}]}"
 echo "info ra-date" | timeout 20 "$FEED" --config "$T/ra.conf" >/dev/null 2>"$T/ra2.err"
 is "feed exits 0" "$?" 0
-gap=$(ingest_requests | jlines 'repr(o["t"])' | awk 'NR == 1 { a = $1 } NR == 2 { printf "%.3f", $1 - a }')
-diag "Retry-After: $when (about 3 s ahead) -> next attempt after $gap s"
-ok "Retry-After as HTTP-date honoured (>= 1.5 s)" awk -v g="$gap" 'BEGIN { exit !(g >= 1.5) }'
+t1=$(ingest_requests | jlines 'repr(o["t"])' | sed -n 1p)
+t2=$(ingest_requests | jlines 'repr(o["t"])' | sed -n 2p)
+diag "Retry-After: $when ($D): first attempt at $t1, next at $t2"
+# the retry is due at the date itself, however late the first attempt was
+if awk -v a="$t1" -v d="$D" 'BEGIN { exit !(a < d - 0.5) }'; then
+    ok "Retry-After as HTTP-date honoured (next attempt not before the date)" \
+        awk -v b="$t2" -v d="$D" 'BEGIN { exit !(b >= d - 0.05) }'
+else
+    skip "Retry-After as HTTP-date honoured" "the first attempt came too late to tell (machine overloaded)"
+fi
 is "entry accepted once" "$(ingest_count)" 1
 
 done_testing
