@@ -274,8 +274,10 @@ static int fe_start(struct aura_app *app) {
         .commit_timeout_us = (uint64_t)(p->commit_timeout * 1e6),
         .keepalive_us = 1000000,
         /* a transaction is one rsyslog batch (queue.dequeueBatchSize); hold
-         * at most this much of it while the core is full */
-        .max_backlog_lines = app->cfg->max_queue_entries,
+         * at most this much of it while the core is full (beyond: the commit
+         * fails at once and rsyslog resends; the resend reuses what was
+         * queued, so every attempt makes progress) */
+        .max_backlog_lines = app->cfg->max_queue_entries > 10000 ? app->cfg->max_queue_entries : 10000,
         .max_backlog_bytes = 64u << 20,
     };
     struct aura_proto_ops ops = {.userdata = p, .submit = op_submit, .flush = op_flush};

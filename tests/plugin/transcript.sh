@@ -91,6 +91,29 @@ is "exit status 0 on EOF" "$OM_RC" 0
 ok "entry of the unfinished transaction still delivered at EOF" bash -c "grep -q '\"last\"' $INGEST_DIR/entries.jsonl"
 ok "one reply per line: no reply line holds two answers" bash -c "! grep -q 'OKOK\|COMMITDEFER' $T/plugin.err"
 
+# --- backpressure: a full core (max_queue_entries=5) during an outage -------
+write_config "$T/small.conf" delivery.max_queue_entries=5 delivery.max_batch_entries=5
+ingest_reset
+stop_ingest
+plugin_start --config "$T/small.conf" --confirm --commit-timeout 30
+is "small queue: startup OK" "$(preply 10)" OK
+psend "BEGIN TRANSACTION"
+preply >/dev/null
+for i in $(seq -w 1 20); do psend "$(j "bp$i")"; done
+got=0
+for i in $(seq 1 20); do [ "$(preply 5)" = DEFER_COMMIT ] && got=$((got + 1)); done
+is "20 messages beyond the 5-entry queue: 20 DEFER_COMMIT, no error, no stall" "$got" 20
+psend "COMMIT TRANSACTION"
+sleep 2
+restart_ingest
+r=$(preply_keepalive 30)
+is "commit OK once the endpoint is back and the held lines went through" "${r#* }" OK
+ok "keep-alive dots while waiting (${r%% *})" test "${r%% *}" -ge 1
+is "all 20 delivered, each once" "$(ingest_entries | jlines 'o["message"]' | grep -c '^bp[0-9][0-9]$')/$(ingest_entries | jlines 'o["message"]' | grep '^bp' | sort -u | wc -l)" 20/20
+pclose
+pwait_exit 10
+is "small queue: exit 0" "$OM_RC" 0
+
 # --- fire and forget: no replies, batching, EOF flush ----------------------
 write_config "$T/ff.conf" auralog.flush_interval=60
 ingest_reset
