@@ -54,6 +54,11 @@ CONF
         skip_all "systemd-journald cannot start as a namespace instance here"
     fi
     wait_until 10 jctl_has_files || skip_all "systemd-journald $JNS wrote no journal file"
+    # A namespace instance exits after some idle time without clients: hold a
+    # stdout stream open (a sleeping process) so it stays up for the whole test.
+    "$PYTHON3" "$top_srcdir/tests/journal/jhelp.py" cat "/run/systemd/journal.$JNS/stdout" jkeepalive \
+        sleep 100000 &
+    register_pid $!
 }
 
 jctl_has_files() {
