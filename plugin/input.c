@@ -184,10 +184,15 @@ static void parse_object(struct aura_input *in, struct json_object *root, int64_
     if (json_object_object_get_ex(root, "msg", &v) && json_object_is_type(v, json_type_string)) {
         e->message = json_object_get_string(v);
         e->message_len = (size_t)json_object_get_string_len(v);
-        /* rsyslog's msg property of an RFC 3164 message keeps the space after the tag */
+        /* rsyslog's msg property of an RFC 3164 message keeps the space after
+         * the tag; an RFC 5424 MSG may start with a BOM */
         if (e->message_len > 0 && e->message[0] == ' ') {
             e->message++;
             e->message_len--;
+        }
+        if (e->message_len >= 3 && memcmp(e->message, "\xEF\xBB\xBF", 3) == 0) {
+            e->message += 3;
+            e->message_len -= 3;
         }
     } else {
         e->message = "";

@@ -349,7 +349,7 @@ static void fe_stats(struct aura_app *app, char *out, size_t size) {
     struct aura_proto_stats st;
     aura_proto_get_stats(p->proto, &st);
     snprintf(out, size,
-             " lines=%llu transactions=%llu commits=%llu commit_errors=%llu single_errors=%llu "
+             "lines=%llu transactions=%llu commits=%llu commit_errors=%llu single_errors=%llu "
              "backlog_overflows=%llu resent_reused=%llu bad_json=%llu long_lines=%llu held=%zu",
              (unsigned long long)st.lines, (unsigned long long)st.transactions, (unsigned long long)st.commits,
              (unsigned long long)st.commit_errors, (unsigned long long)st.single_errors,

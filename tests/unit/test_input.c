@@ -146,6 +146,9 @@ int main(void) {
     parse(&in, &e, "{\"msg\":\"@cee: {}\",\"fields\":{\"msg\":\"inner\"}}");
     CHECK_STR(fval(&e, "msg"), "inner", "fields.msg different from the message kept");
 
+    parse(&in, &e, "{\"msg\":\"\xEF\xBB\xBFwith bom\"}");
+    CHECK_STR(msg(&e), "with bom", "RFC 5424 BOM dropped from the message");
+
     /* missing pieces: severity missing -> info, no severity key; bad SD kept raw */
     CHECK_INT(parse(&in, &e, "{\"msg\":\"only\",\"sd\":\"[broken\",\"severity\":\"12\"}"), AURA_INPUT_JSON,
               "minimal object");
