@@ -11,8 +11,9 @@
 #      "# TODO" while they still crash, so a known bug in code under repair
 #      does not fail CI;
 #   2. the target fuzzes for SECONDS_PER_TARGET starting from the checked-in
-#      seed corpus (tests/fuzz/corpus/TARGET) plus the regressions.  A crash,
-#      leak, timeout or OOM fails the line and its input is copied to
+#      seed corpus (tests/fuzz/corpus/TARGET) plus the regressions that replay
+#      clean.  A crash, leak, timeout or OOM fails the line and its input is
+#      copied to
 #      tests/fuzz/regressions/TARGET/ so that every later run replays it
 #      (commit it together with the fix).  While a target has a known crash
 #      open, a crash found by fuzzing it is reported "# TODO" as well.
@@ -65,6 +66,7 @@ target_has_known() {
 }
 
 # ---- 1. replay the regressions ------------------------------------------
+clean_regressions=() # TARGET/FILE of those that replay clean: they seed the fuzzing
 for t in $targets; do
     dir=$here/regressions/$t
     [ -d "$dir" ] || continue
@@ -73,6 +75,7 @@ for t in $targets; do
         name=$t/${f##*/}
         log=$out/replay-$t-${f##*/}.log
         if "$out/$t" -runs=1 "$f" </dev/null >"$log" 2>&1; then
+            clean_regressions+=("$t/${f##*/}")
             if reason=$(known_reason "$name"); then
                 tap ok "$name: regression replays clean (known crash fixed: remove it from KNOWN_CRASHES)"
             else
@@ -99,7 +102,10 @@ fuzz_one() { # TARGET: runs in the background, leaves $out/run-TARGET.{log,rc}
     rm -rf "$work" "$art"
     mkdir -p "$work" "$art"
     cp "$here/corpus/$t"/* "$work/" 2>/dev/null
-    [ -d "$here/regressions/$t" ] && cp "$here/regressions/$t"/* "$work/" 2>/dev/null
+    local r
+    for r in "${clean_regressions[@]}"; do # a crashing input would stop the run at once
+        [ "${r%%/*}" = "$t" ] && cp "$here/regressions/$r" "$work/"
+    done
     "$out/$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=8192 \
         -print_final_stats=1 -artifact_prefix="$art/" "$work" </dev/null >"$out/run-$t.log" 2>&1
     echo $? >"$out/run-$t.rc"
