@@ -87,7 +87,7 @@ shipped_conf() {
     grep -q 'binary="/usr/local/bin/omauralog --confirm"' "$top_srcdir/conf/rsyslog.d/60-auralog.conf" ||
         { diag "shipped_conf: binary line of 60-auralog.conf not found"; return 1; }
     sed -e "s|binary=\"/usr/local/bin/omauralog --confirm\"|binary=\"$OMAURALOG --config $T/auralog.conf --confirm${PLUGIN_EXTRA_ARGS:-}\"|" \
-        -e "s|/var/log/auralog/omauralog.log|$T/plugin.err|" \
+        -e "s|/var/log/omauralog.log|$T/plugin.err|" \
         "$top_srcdir/conf/rsyslog.d/60-auralog.conf"
 }
 
