@@ -24,11 +24,12 @@ ok "the batch is being retried (2 x 503)" wait_until 10 _ge 2 _n503
 _single_t() { # message -> arrival time of its /v1/logs/single request
     ingest_requests | jlines "repr(o['t']) if o['path'] == '/v1/logs/single' and o['body']['log']['message'] == '$1' else None"
 }
+_has_single() { [ -n "$(_single_t "$1")" ]; }
 best=
 for try in 1 2 3; do
     t0=$EPOCHREALTIME
     feed_write "error boom$try"
-    if ! wait_until 5 test -n "\$(_single_t boom$try)"; then
+    if ! wait_until 5 _has_single "boom$try"; then
         diag "error boom$try never arrived"
         continue
     fi
@@ -49,7 +50,7 @@ is "the error went to /v1/logs/single with its content" \
 
 # a fatal while the lane is still stuck, then the endpoint recovers: everything arrives once
 feed_write "fatal doom"
-ok "fatal arrives at once too" wait_until 5 test -n "\$(_single_t doom)"
+ok "fatal arrives at once too" wait_until 5 _has_single doom
 ingest_script '{}'
 feed_close
 feed_wait_exit 15
