@@ -2,6 +2,7 @@
 
 #include "reader.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -64,6 +65,40 @@ static int set_filter(sd_journal *j, const struct jr_filter *f) {
     return r;
 }
 
+/* Can sd-journal open this one file?  0 or negative errno. */
+static int probe_file(const char *path) {
+    const char *paths[] = {path, NULL};
+    sd_journal *j = NULL;
+    int r = sd_journal_open_files(&j, paths, 0);
+    if (r >= 0)
+        sd_journal_close(j);
+    return r;
+}
+
+static bool is_journal_name(const char *name) {
+    size_t n = strlen(name);
+    return (n > 8 && strcmp(name + n - 8, ".journal") == 0) || (n > 9 && strcmp(name + n - 9, ".journal~") == 0);
+}
+
+/* sd-journal skips files it cannot open without a word: say which ones. */
+static void report_unreadable_in(const char *dir) {
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    if (!d)
+        return;
+    while ((de = readdir(d))) {
+        char path[4096];
+        int r;
+        if (!is_journal_name(de->d_name))
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+        r = probe_file(path);
+        if (r < 0)
+            aura_log(AURA_LOG_WARNING, "skipping journal file %s: %s", path, strerror(-r));
+    }
+    closedir(d);
+}
+
 int jr_reader_open(const struct jr_source *src, const struct jr_filter *filter, struct jr_reader **ret) {
     struct jr_reader *rd = aura_calloc(1, sizeof(*rd));
     struct aura_buf what = AURA_BUF_INIT;
@@ -75,15 +110,27 @@ int jr_reader_open(const struct jr_source *src, const struct jr_filter *filter, 
     rd->rl_files = (struct aura_ratelimit)AURA_RATELIMIT(60);
 
     if (src->files && src->files[0]) {
-        size_t n = 0;
+        /* One unreadable file makes sd_journal_open_files() fail for all: leave it out, say so. */
+        size_t n = 0, good = 0;
+        const char **ok;
         while (src->files[n])
             n++;
-        r = sd_journal_open_files(&rd->j, (const char **)src->files, 0);
-        if (n == 1)
-            aura_buf_printf(&what, "journal file %s", src->files[0]);
+        ok = aura_calloc(n + 1, sizeof(char *));
+        for (size_t i = 0; i < n; i++) {
+            int k = probe_file(src->files[i]);
+            if (k < 0)
+                aura_log(AURA_LOG_WARNING, "skipping journal file %s: %s", src->files[i], strerror(-k));
+            else
+                ok[good++] = src->files[i];
+        }
+        r = good ? sd_journal_open_files(&rd->j, ok, 0) : -ENOENT;
+        if (good == 1)
+            aura_buf_printf(&what, "journal file %s", ok[0]);
         else
-            aura_buf_printf(&what, "%zu journal files", n);
+            aura_buf_printf(&what, "%zu journal files", good);
+        free(ok);
     } else if (src->directory) {
+        report_unreadable_in(src->directory);
         r = sd_journal_open_directory(&rd->j, src->directory, 0);
         aura_buf_printf(&what, "journal directory %s", src->directory);
     } else if (src->journal_namespace) {

@@ -20,12 +20,20 @@ cp "$T/t.journal" "$T/d/scribbled.journal"
 dd if=/dev/urandom of="$T/d/scribbled.journal" bs=1 seek=$((size / 3)) count=4096 conv=notrunc status=none
 write_config "$T/a.conf"
 
-ok "--directory with broken files: --once exits 0" timeout 60 "$AURALOG_JOURNALD" --config "$T/a.conf" \
-    --directory "$T/d" --once --start head
+once_err() { timeout 60 "$AURALOG_JOURNALD" "$@" 2>"$T/once.err"; }
+ok "--directory with broken files: --once exits 0" once_err --config "$T/a.conf" --directory "$T/d" --once --start head
+like "files that cannot be opened are named" "$(cat "$T/once.err")" "skipping journal file $T/d/garbage.journal"
+like "the empty one too" "$(cat "$T/once.err")" "skipping journal file $T/d/empty.journal"
 got=$(ingest_entries | jlines 'o["metadata"].get("program") if o["metadata"].get("host") == "fixture-host" else None' | wc -l)
 is "every entry of the good file arrived" "$got" 33
 diag "entries from the truncated and scribbled copies: $(ingest_grep_count '^gen ')"
 ok "readable entries of the damaged files arrived too" test "$(ingest_grep_count '^gen ')" -gt 0
+
+ingest_reset
+ok "--file with a garbage file among good ones: exits 0" once_err --config "$T/a.conf" --state-file "$T/state-f" \
+    --file "$T/d/garbage.journal" --file "$T/d/good.journal" --once --start head
+is "the good file's entries arrive" "$(ingest_count)" 34
+like "the garbage file is named" "$(cat "$T/once.err")" "skipping journal file $T/d/garbage.journal"
 
 # SIGBUS: truncate the file the follower is in the middle of
 ingest_reset

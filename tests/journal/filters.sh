@@ -79,6 +79,7 @@ is "start = boot: only the current boot's entries" \
     "$(ingest_entries | jlines 'o["metadata"]["program"]' | sort | uniq -c | awk '{ print $2 "=" $1 }' | xargs)" "thisboot=3"
 run_once "journal.state_file=$T/s-head" -- --directory "$T/boot" --start head >/dev/null
 is "start = head: every entry" "$(ingest_count)" 8
+like "a boot ID change is logged" "$(cat "$T/reader.err")" "boot ID changed from 0123456789abcdef0123456789abcdef to $(current_boot_id)"
 run_once "journal.state_file=$T/s-tail" -- --directory "$T/boot" --start tail >/dev/null
 is "start = tail --once: nothing" "$(ingest_count)" 0
 like "start = tail: a state is saved anyway, at the last entry" "$(cat "$T/s-tail" 2>/dev/null)" '^LAST_CURSOR=s='
