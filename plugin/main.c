@@ -57,7 +57,8 @@ struct plugin {
     struct aura_timer eof_timer;
 
     uint64_t bad_json, long_lines;
-    struct aura_ratelimit rl_bad, rl_long, rl_write;
+    struct aura_proto_stats seen; /* protocol counters already reported */
+    struct aura_ratelimit rl_bad, rl_long, rl_write, rl_refused;
 };
 
 static struct plugin plugin = {
@@ -66,6 +67,7 @@ static struct plugin plugin = {
     .rl_bad = AURA_RATELIMIT(60),
     .rl_long = AURA_RATELIMIT(60),
     .rl_write = AURA_RATELIMIT(60),
+    .rl_refused = AURA_RATELIMIT(60),
 };
 
 static void pump(struct plugin *p);
@@ -113,6 +115,21 @@ static void arm_timer(struct plugin *p) {
         aura_loop_timer_arm(p->app->loop, &p->timer, when);
     else
         aura_loop_timer_disarm(p->app->loop, &p->timer);
+}
+
+/* Say when rsyslog was told to keep and resend (rate-limited). */
+static void report_refusals(struct plugin *p) {
+    struct aura_proto_stats st;
+    aura_proto_get_stats(p->proto, &st);
+    if (st.commit_errors > p->seen.commit_errors || st.single_errors > p->seen.single_errors)
+        aura_log_limited(&p->rl_refused, AURA_LOG_WARNING,
+                         "delivery failing for %.0f s: commit refused, rsyslog keeps the batch and resends it",
+                         (double)aura_forwarder_failing_us(p->app->fwd) / 1e6);
+    if (st.backlog_overflows > p->seen.backlog_overflows)
+        aura_log_limited(&p->rl_refused, AURA_LOG_WARNING,
+                         "a transaction outgrew the room held for it while the forwarder is full: "
+                         "its commit is refused, rsyslog resends it");
+    p->seen = st;
 }
 
 /* ---- input -------------------------------------------------------------- */
@@ -175,6 +192,7 @@ static void pump(struct plugin *p) {
         process_lines(p);
         write_replies(p);
     } while (p->repump);
+    report_refusals(p);
     p->in_pump = false;
     arm_timer(p);
     if (p->stopped || p->draining)

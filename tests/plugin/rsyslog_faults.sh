@@ -52,7 +52,9 @@ sleep 18
 restart_ingest
 ok "all 50 messages sent during a 20 s outage arrive afterwards" wait_until 40 uniq_ge down 50
 ok "the plugin refused at least one commit during the outage (rsyslog kept the batch)" \
-    bash -c "grep -q 'commit refused' '$T/plugin.err' || grep -q 'commit refused' '$INGEST_DIR/entries.jsonl'"
+    grep -q 'commit refused' "$T/plugin.err"
+ok "rsyslog reported the refusal (reportFailures, forwarded as an internal message)" \
+    grep -q 'returned: ERROR delivery failing' "$INGEST_DIR/entries.jsonl"
 
 # --- rsyslog restarted during an outage --------------------------------------------
 # The disk-assisted queue keeps what is queued; the batch in flight is finished
