@@ -117,3 +117,44 @@ wait_pid() {
     WAIT_RC=124
     return 1
 }
+
+# ---- journals ----------------------------------------------------------------
+#   make_export N PREFIX > FILE   N journal export entries "PREFIX1".."PREFIXN" (one boot, 1 ms apart)
+#   build_journal DIR EXPORT      systemd-journal-remote --output=DIR/x.journal EXPORT (1 on failure)
+#   missing_msgs N PREFIX         numbers 1..N for which no accepted entry has message PREFIXn
+JOURNAL_REMOTE=${JOURNAL_REMOTE:-/lib/systemd/systemd-journal-remote}
+
+make_export() {
+    "$PYTHON3" -c '
+import sys
+n, prefix = int(sys.argv[1]), sys.argv[2]
+t0 = 1795600000000000
+out = sys.stdout
+for i in range(1, n + 1):
+    out.write("__REALTIME_TIMESTAMP=%d\n__MONOTONIC_TIMESTAMP=%d\n_BOOT_ID=5e1f0a2b3c4d4e5f8a9b0c1d2e3f4a5b\n"
+              "_HOSTNAME=hard\nPRIORITY=6\nSYSLOG_IDENTIFIER=hardening\n_PID=4242\nMESSAGE=%s%d\n\n"
+              % (t0 + i * 1000, 1000000 + i * 1000, prefix, i))
+' "$1" "$2"
+}
+
+build_journal() {
+    mkdir -p "$1"
+    "$JOURNAL_REMOTE" --output="$1/x.journal" "$2" >"$T/journal-remote.log" 2>&1 || {
+        _diag_file "$T/journal-remote.log"
+        return 1
+    }
+}
+
+missing_msgs() {
+    ingest_entries | jlines 'o["message"]' | awk -v n="$1" -v p="$2" '
+        index($0, p) == 1 { seen[substr($0, length(p) + 1)] = 1 }
+        END { for (i = 1; i <= n; i++) if (!((i "") in seen)) print i }'
+}
+
+# signals_ready PID: PID blocks SIGHUP (its event loop takes signals through a
+# signalfd): from then on SIGHUP/SIGUSR1/SIGTERM are handled, not fatal
+signals_ready() {
+    local blk
+    blk=$(awk '/^SigBlk:/ { print $2 }' "/proc/$1/status" 2>/dev/null) || return 1
+    [ -n "$blk" ] && [ $((16#$blk & 1)) = 1 ]
+}
