@@ -49,7 +49,7 @@ struct jr {
     struct aura_app *app;
     struct jr_reader *reader;
     struct jr_map map;
-    const char *state_file; /* NULL: no state (--stdout without --state-file) */
+    char *state_file;       /* owned; NULL: no state (--stdout without --state-file) */
     pid_t self;
 
     /* checkpoints not yet acknowledged, oldest first (a ring) */
@@ -409,9 +409,8 @@ static int jr_start(struct aura_app *app) {
         aura_log(AURA_LOG_WARNING, "cannot install the SIGBUS handler: %s", strerror(-r));
 
     /* --stdout is for trying things out: it keeps its hands off the service's state unless told. */
-    jr->state_file = app->use_stdout && !jr->opt_state_file ? NULL : cfg->state_file;
-    if (jr->state_file && !*jr->state_file)
-        jr->state_file = NULL;
+    if (cfg->state_file && *cfg->state_file && !(app->use_stdout && !jr->opt_state_file))
+        jr->state_file = aura_strdup(cfg->state_file); /* our own copy: a reload frees the config */
     if (jr->state_file) {
         r = jr_state_check_dir(jr->state_file);
         if (r < 0)
@@ -497,6 +496,8 @@ static void jr_finish(struct aura_app *app) {
     free(jr->committable);
     free(jr->saved);
     jr->committable = jr->saved = NULL;
+    free(jr->state_file);
+    jr->state_file = NULL;
 }
 
 static bool strv_equal(char *const *a, char *const *b) {
@@ -506,6 +507,10 @@ static bool strv_equal(char *const *a, char *const *b) {
     return !(a && *a) && !(b && *b);
 }
 
+static bool str_equal(const char *a, const char *b) {
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
 static int jr_reload(struct aura_app *app, const struct aura_config *newcfg) {
     struct jr *jr = app->userdata;
     const struct aura_config *old = app->cfg;
@@ -513,6 +518,9 @@ static int jr_reload(struct aura_app *app, const struct aura_config *newcfg) {
     if (!strv_equal(old->units, newcfg->units) || !strv_equal(old->identifiers, newcfg->identifiers) ||
         old->min_priority != newcfg->min_priority)
         aura_log(AURA_LOG_WARNING, "reload: [journal] units, identifiers and min_priority take effect at restart");
+    if (!str_equal(old->journal_namespace, newcfg->journal_namespace) || !str_equal(old->directory, newcfg->directory) ||
+        !str_equal(old->state_file, newcfg->state_file))
+        aura_log(AURA_LOG_WARNING, "reload: [journal] namespace, directory and state_file take effect at restart");
     return 0;
 }
 

@@ -25,10 +25,18 @@ WATCHDOG_USEC=300000 run_reader --config "$T/a.conf" --directory "$T/d" --start 
 ok "READY=1" wait_ready 1
 ok "everything of the directory arrives" ingest_wait_count 34 10
 ok "WATCHDOG=1 pings with WATCHDOG_USEC set" wait_until 3 grep -q 'WATCHDOG=1' "$T/notify.log"
+write_config "$T/a.conf" journal.fields=CODE_LINE
 kill -HUP "$READER_PID"
-sleep 0.5
-ok "SIGHUP: still running" kill -0 "$READER_PID"
+ok "SIGHUP: configuration reloaded" wait_until 5 grep -q "configuration reloaded" "$T/reader.err"
+gen_export 5 0feedf00d0feedf00d0feedf00d0feed 1800000000000000 SYSLOG_IDENTIFIER=afterhup CODE_LINE=%d >"$T/hup.export"
+make_journal "$T/hup.journal" "$T/hup.export" && mv "$T/hup.journal" "$T/d/hup.journal"
+ok "entries after the reload arrive" ingest_wait_count 39 10
+is "with the reloaded [journal] fields" \
+    "$(ingest_entries | jlines 'o["metadata"].get("code_line") if o["metadata"].get("program") == "afterhup" else None' | xargs)" \
+    "0 1 2 3 4"
 ok "SIGTERM: exits 0" eval "kill -TERM $READER_PID; wait $READER_PID"
+like "state saved after the reload: at the last entry" "$(state_cursor)" ';i=5;'
+ok "no errors logged" ! grep -E "error|warning" "$T/reader.err"
 ok "STOPPING=1 sent" grep -q 'STOPPING=1' "$T/notify.log"
 is "no duplicates" "$(ingest_entries | jlines 'o["message"]' | sort | uniq -d | head -n 3)" ""
 
