@@ -54,6 +54,8 @@ struct aura_proto {
 
     struct sent_set cur;  /* submitted for the open transaction / single message */
     struct sent_set prev; /* submitted for attempts that failed, sorted by hash */
+    uint64_t matched;     /* resent lines reused in the current attempt */
+    unsigned quiet;       /* commits in a row without a reused line */
 
     struct aura_proto_stats st;
 };
@@ -108,14 +110,21 @@ static void sent_carry_over(struct aura_proto *p) {
     for (size_t i = 0; i < p->cur.n; i++)
         sent_add(&p->prev, p->cur.v[i].hash, p->cur.v[i].seq);
     p->cur.n = 0;
+    p->matched = 0;
     if (p->prev.n > 1)
         qsort(p->prev.v, p->prev.n, sizeof(*p->prev.v), sent_cmp);
 }
 
-/* Committed: rsyslog is done with everything sent so far. */
-static void sent_forget(struct aura_proto *p) {
+/* Committed.  rsyslog may resend a failed batch split up (after a failed
+ * commit it retries message by message), so the failed attempts' lines are
+ * kept until two commits in a row reused none of them. */
+static void sent_committed(struct aura_proto *p) {
     p->cur.n = 0;
-    p->prev.n = 0;
+    if (p->matched > 0)
+        p->quiet = 0;
+    else if (p->prev.n > 0 && ++p->quiet >= 2)
+        p->prev.n = 0;
+    p->matched = 0;
 }
 
 /* seq of an unmatched earlier submission of the same line (and mark it
@@ -203,6 +212,7 @@ static int submit(struct aura_proto *p, const char *line, size_t len) {
         hash = line_hash(line, len);
         if (p->prev.n > 0 && (seq = sent_match(p, hash)) != 0) {
             p->st.resent_reused++;
+            p->matched++;
             track(p, hash, seq);
             return 0;
         }
@@ -249,13 +259,13 @@ static void check_wait(struct aura_proto *p, uint64_t now_us) {
         } else if (p->n_held == 0 && p->watermark >= p->txn_last_seq) {
             p->in_txn = false;
             p->st.commits++;
-            sent_forget(p);
+            sent_committed(p);
             finish_wait(p, "OK");
         }
         break;
     case WAIT_SINGLE:
         if (p->n_held == 0 && p->wait_seq > 0 && p->watermark >= p->wait_seq) {
-            sent_forget(p);
+            sent_committed(p);
             finish_wait(p, "OK");
         }
         break;

@@ -27,8 +27,10 @@
  * is byte-identical to a line of the failed attempt(s) is matched (as a
  * multiset: one earlier entry per resent line) to the entry the core already
  * has, queued or delivered, instead of being queued again: retries during a
- * long outage do not pile up duplicates.  Only a crash of the process
- * (state lost) duplicates what was in flight.
+ * long outage do not pile up duplicates.  The failed attempts' lines are kept
+ * until two commits in a row reused none of them (rsyslog retries a failed
+ * batch message by message).  Only a crash of the process (state lost)
+ * duplicates what was in flight.
  *
  * Without confirm: every message is submitted, transaction marks are
  * ignored, nothing is written. */

@@ -51,6 +51,9 @@ wait "$SEND_PID"
 sleep 18
 restart_ingest
 ok "all 50 messages sent during a 20 s outage arrive afterwards" wait_until 40 uniq_ge down 50
+sleep 1
+is "no duplicates from rsyslog's resends (resent lines reuse queued entries)" \
+    "$(ingest_entries | grep -c '"down [0-9]\{4\}"')" 50
 ok "the plugin refused at least one commit during the outage (rsyslog kept the batch)" \
     grep -q 'commit refused' "$T/plugin.err"
 ok "rsyslog reported the refusal (reportFailures, forwarded as an internal message)" \

@@ -157,6 +157,37 @@ int main(void) {
     CHECK_INT(c.next_seq, 4, "abandoned transaction's line reused on resend");
     aura_proto_free(p);
 
+    /* a failed batch resent message by message (what rsyslog does after a
+     * failed commit): every part reuses its entry */
+    p = mk(&c, true);
+    line(p, "BEGIN TRANSACTION", 0);
+    line(p, "a", 0);
+    line(p, "b", 0);
+    line(p, "c", 0);
+    line(p, "COMMIT TRANSACTION", 0);
+    aura_proto_tick(p, 10 * S, 10 * S);
+    take(p);
+    aura_proto_acked(p, 3, 11 * S);
+    static const char *parts[] = {"a", "b", "c"};
+    for (int i = 0; i < 3; i++) {
+        line(p, "BEGIN TRANSACTION", 11 * S);
+        line(p, parts[i], 11 * S);
+        line(p, "COMMIT TRANSACTION", 11 * S);
+        CHECK_STR(take(p), "OK\nDEFER_COMMIT\nOK\n", "split resend part %s committed", parts[i]);
+    }
+    CHECK_INT(c.next_seq, 3, "split resend queued nothing new");
+    for (int i = 0; i < 2; i++) {
+        line(p, "BEGIN TRANSACTION", 12 * S);
+        line(p, "new", 12 * S);
+        line(p, "COMMIT TRANSACTION", 12 * S);
+        aura_proto_acked(p, c.next_seq, 12 * S);
+    }
+    CHECK_INT(c.next_seq, 5, "new lines are new");
+    line(p, "BEGIN TRANSACTION", 13 * S);
+    line(p, "a", 13 * S);
+    CHECK_INT(c.next_seq, 6, "two commits without a resend: the failed attempt is forgotten");
+    aura_proto_free(p);
+
     /* waiting without failure (slow endpoint) gives up only at twice the bound */
     p = mk(&c, true);
     line(p, "BEGIN TRANSACTION", 0);
