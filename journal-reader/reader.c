@@ -206,6 +206,10 @@ static int seek_start(struct jr_reader *r, enum aura_start start) {
         k = sd_journal_previous(r->j);
         if (k > 0)
             r->seen_entry = true;
+        else if (k == 0)
+            /* Empty: everything that comes is new.  Staying "at the tail" would
+             * make sd-journal skip files that appear later. */
+            k = sd_journal_seek_head(r->j);
         return k < 0 ? k : 0;
     }
 }

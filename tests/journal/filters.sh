@@ -86,6 +86,16 @@ like "start = tail: a state is saved anyway, at the last entry" "$(cat "$T/s-tai
 run_once "journal.state_file=$T/s-tail" -- --directory "$T/boot" --start head >/dev/null
 is "with that state, start = head is not used" "$(ingest_count)" 0
 
+# start = tail on an empty journal: whatever appears later is new
+ingest_reset
+mkdir -p "$T/empty"
+write_config "$T/tail.conf" "journal.state_file=$T/s-empty"
+run_reader --config "$T/tail.conf" --directory "$T/empty" --start tail
+sleep 0.5
+cp "$T/boot/cur.journal" "$T/empty/"
+ok "start = tail on an empty journal: entries of a file that appears later arrive" ingest_wait_count 3 10
+kill -TERM "$READER_PID"; wait "$READER_PID"
+
 # saved cursors that are no good
 echo "LAST_CURSOR=garbage" >"$T/s-bad"
 : >"$T/reader.err"
