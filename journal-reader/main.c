@@ -32,6 +32,11 @@
 
 #define BURST 512                      /* entries per loop turn */
 #define STATE_INTERVAL_US 1000000ULL   /* at most one state write per second while busy */
+/* The journal is the buffer: read ahead of delivery only enough to keep
+ * batches full (a few batches), however large max_queue_entries is.  Keeps
+ * memory small on a big backlog and bounds duplicates after a crash. */
+#define WINDOW_BATCHES 4
+#define WINDOW_MIN 1000
 
 struct checkpoint {
     uint64_t seq;
@@ -65,7 +70,8 @@ struct jr {
     int fd;
     short fd_events;
     bool pending;  /* map.entry is read but not yet accepted by the forwarder */
-    bool paused;   /* forwarder full: waiting for writable */
+    bool paused;   /* forwarder full (waiting for writable) or read-ahead window full (waiting for acks) */
+    uint64_t window; /* at most this many entries submitted and not yet acknowledged */
     bool at_end;
     bool stopped;
     bool draining;
@@ -248,8 +254,15 @@ static void checkpoint(struct jr *jr) {
     advance(jr, aura_forwarder_watermark(jr->app->fwd));
 }
 
+static void pause_reading(struct jr *jr);
+static void resume_reading(struct jr *jr);
+
 static void jr_acked(struct aura_app *app, uint64_t watermark) {
-    advance(app->userdata, watermark);
+    struct jr *jr = app->userdata;
+    advance(jr, watermark);
+    /* Paused on the window (not on a full queue, which writable() ends): go on at half. */
+    if (jr->paused && !jr->pending && aura_forwarder_last_seq(app->fwd) - watermark <= jr->window / 2)
+        resume_reading(jr);
 }
 
 /* --- reading -------------------------------------------------------------- */
@@ -266,7 +279,21 @@ static void pause_reading(struct jr *jr) {
     jr->paused = true;
     if (jr->fd >= 0)
         aura_loop_set_fd_events(jr->app->loop, jr->fd, 0);
-    notify_status("Delivery queue full: reading paused until entries are acknowledged");
+    notify_status("Waiting for acknowledgements before reading on");
+}
+
+static void resume_reading(struct jr *jr) {
+    if (!jr->paused || jr->stopped)
+        return;
+    jr->paused = false;
+    if (jr->fd >= 0)
+        aura_loop_set_fd_events(jr->app->loop, jr->fd, jr->fd_events);
+    notify_status("Forwarding journal entries");
+    aura_loop_timer_arm(jr->app->loop, &jr->burst_timer, aura_now_us());
+}
+
+static uint64_t unacked(const struct jr *jr) {
+    return aura_forwarder_last_seq(jr->app->fwd) - aura_forwarder_watermark(jr->app->fwd);
 }
 
 static void arm_journal_timer(struct jr *jr) {
@@ -300,6 +327,11 @@ static void burst(struct jr *jr) {
              * entry read next stays pending (and uncommitted) until there is room. */
             if (aura_forwarder_full(app->fwd))
                 checkpoint(jr);
+            if (unacked(jr) >= jr->window) {
+                checkpoint(jr);
+                pause_reading(jr);
+                break;
+            }
             r = jr_reader_next(jr->reader);
             if (r <= 0) {
                 jr->at_end = true;
@@ -367,14 +399,7 @@ static void on_journal_timer(struct aura_loop *loop, void *userdata) {
 }
 
 static void jr_writable(struct aura_app *app) {
-    struct jr *jr = app->userdata;
-    if (!jr->paused || jr->stopped)
-        return;
-    jr->paused = false;
-    if (jr->fd >= 0)
-        aura_loop_set_fd_events(app->loop, jr->fd, jr->fd_events);
-    notify_status("Forwarding journal entries");
-    aura_loop_timer_arm(app->loop, &jr->burst_timer, aura_now_us());
+    resume_reading(app->userdata);
 }
 
 static void on_watchdog(struct aura_loop *loop, void *userdata) {
@@ -403,6 +428,13 @@ static int jr_start(struct aura_app *app) {
     aura_timer_init(&jr->journal_timer, on_journal_timer, jr);
     jr_map_init(&jr->map);
     jr_map_set_fields(&jr->map, cfg->fields, cfg->all_fields);
+    jr->window = (uint64_t)cfg->max_batch_entries * WINDOW_BATCHES;
+    if (jr->window < WINDOW_MIN)
+        jr->window = WINDOW_MIN;
+    if (jr->window > cfg->max_queue_entries)
+        jr->window = cfg->max_queue_entries;
+    if (jr->window == 0)
+        jr->window = 1;
 
     r = jr_sigbus_install();
     if (r < 0)

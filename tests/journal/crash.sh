@@ -34,6 +34,7 @@ diag "saved cursor is entry bk $K"
 
 run_reader --config "$T/a.conf" --namespace "$JNS" --start head
 ok "after the restart, everything arrives" wait_until 180 _all_backlog
+diag "reader RssAnon after the backlog: $(awk '/^RssAnon:/ { print $2 " " $3 }' "/proc/$READER_PID/status")"
 diag "backlog of $N delivered in $(awk -v a="$t" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s (incl. the crash)"
 ingest_entries | jlines 'o["message"] if o["message"].startswith("bk ") else None' | sort >"$T/received"
 uniq "$T/received" >"$T/unique"
