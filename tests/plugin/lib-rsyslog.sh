@@ -47,7 +47,7 @@ preply() {
 preply_keepalive() {
     local c dots=0 rest= deadline=$((SECONDS + ${1:-10}))
     while [ $SECONDS -le $deadline ]; do
-        IFS= read -r -N 1 -t 1 c <&"$POUT" || continue
+        IFS= read -r -N 1 -t 5 c <&"$POUT" || continue # > the 1 s dot interval: a timeout never races a dot
         if [ "$c" = $'\n' ]; then
             printf '%s %s\n' "$dots" "$rest"
             return 0
