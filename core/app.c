@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -214,6 +215,11 @@ static void grace_expired(struct aura_loop *loop, void *userdata) {
 void aura_app_drain_and_exit(struct aura_app *app, bool wait_forever) {
     struct app_state *s = (struct app_state *)app;
     if (s->draining) {
+        /* already draining (EOF, --once) and now told to stop: bound the wait */
+        if (s->wait_forever && !wait_forever) {
+            s->wait_forever = false;
+            aura_loop_timer_arm(app->loop, &s->grace_timer, aura_now_us() + SHUTDOWN_GRACE_US);
+        }
         maybe_finish_drain(s);
         return;
     }
@@ -414,6 +420,10 @@ int aura_app_main(const struct aura_frontend *fe, int argc, char **argv) {
         goto out;
     }
 
+    /* The key lives in this process's memory (config, request bodies): keep
+     * it out of core dumps and away from ptrace by other users. */
+    if (app->cfg->api_key && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+        aura_log(AURA_LOG_DEBUG, "prctl(PR_SET_DUMPABLE): %s", strerror(errno));
     signal(SIGPIPE, SIG_IGN);
     CURLcode cc = curl_global_init(CURL_GLOBAL_DEFAULT);
     if (cc != CURLE_OK) {

@@ -379,6 +379,8 @@ static int handle_pair(void *user, const char *section, const char *key, const c
         return fail(p, line, NULL, -EINVAL, "[%s]: unknown section", section), 0;
 
     if (strcmp(section, "global_metadata") == 0) {
+        if (!*key)
+            return fail(p, line, "[global_metadata]", -EINVAL, "empty key"), 0;
         for (size_t i = 0; i < cfg->n_global; i++)
             if (strcmp(cfg->global[i].key, key) == 0)
                 return fail(p, line, key, -EINVAL, "duplicate key in [global_metadata]"), 0;
@@ -700,6 +702,15 @@ static void print_double(FILE *f, const char *key, double d) {
     fprintf(f, "%s = %s\n", key, text);
 }
 
+/* The separator after "key =": a value that starts with a comment character
+ * is written right after the '=', where inih does not take it for an inline
+ * comment, so --check output loads back the same. */
+static const char *value_sep(const char *value) {
+    if (!value)
+        return "";
+    return value[0] == ';' || value[0] == '#' ? "" : " ";
+}
+
 static void print_list(FILE *f, const char *key, char **l) {
     fprintf(f, "%s =", key);
     for (size_t i = 0; l && l[i]; i++)
@@ -726,7 +737,7 @@ static void print_option(const struct aura_config *cfg, const struct option *o, 
     case OPT_ENDPOINT:
     case OPT_CA_FILE: {
         const char *s = *(char **)v;
-        fprintf(f, "%s =%s%s\n", o->key, s ? " " : "", s ? s : "");
+        fprintf(f, "%s =%s%s\n", o->key, value_sep(s), s ? s : "");
         return;
     }
     case OPT_BOOL:
@@ -765,7 +776,7 @@ void aura_config_print(const struct aura_config *cfg, FILE *f) {
         fprintf(f, "%s[%s]\n", s ? "\n" : "", sections[s]);
         if (strcmp(sections[s], "global_metadata") == 0) {
             for (size_t i = 0; i < cfg->n_global; i++)
-                fprintf(f, "%s = %s\n", cfg->global[i].key, cfg->global[i].value);
+                fprintf(f, "%s =%s%s\n", cfg->global[i].key, value_sep(cfg->global[i].value), cfg->global[i].value);
             continue;
         }
         for (size_t i = 0; i < N_OPTIONS; i++)
