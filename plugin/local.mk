@@ -26,4 +26,4 @@ plugin_integration_tests = \
 TESTS += $(plugin_integration_tests)
 dist_check_SCRIPTS += $(plugin_integration_tests) tests/plugin/lib-rsyslog.sh tests/plugin/omprog_driver.py
 
-EXTRA_DIST += conf/rsyslog.d/60-auralog.conf
+EXTRA_DIST += conf/rsyslog.d/60-auralog.conf plugin/README.md

@@ -386,13 +386,14 @@ static const struct option plugin_options[] = {
 static const struct aura_frontend frontend = {
     .program = "omauralog",
     .synopsis = "[--config FILE] [--confirm] [--commit-timeout SEC] [--eof-drain SEC] [--stdout] [--verbose]",
-    .help = "  --confirm             speak rsyslog omprog's confirmMessages protocol on stdout\n"
-            "                        (with useTransactions: commit only what the endpoint acknowledged)\n"
-            "  --commit-timeout SEC  with --confirm: answer a commit with an error once delivery has\n"
-            "                        failed for SEC seconds (2 x SEC when it is only slow), so rsyslog\n"
-            "                        keeps the batch and resends it (default 10)\n"
-            "  --eof-drain SEC       at end of input, keep delivering what was accepted for up to\n"
-            "                        SEC seconds while the endpoint fails (default 60)\n",
+    .help = "      --confirm       speak rsyslog omprog's confirmMessages protocol on stdout (with\n"
+            "                      useTransactions: a commit is answered once the endpoint acknowledged it)\n"
+            "      --commit-timeout SEC\n"
+            "                      with --confirm: answer a commit with an error once delivery has failed\n"
+            "                      for SEC seconds (2 x SEC when it is only slow), so rsyslog keeps the\n"
+            "                      batch and resends it (default 10)\n"
+            "      --eof-drain SEC at end of input, keep delivering what was accepted for up to SEC\n"
+            "                      seconds while the endpoint fails (default 60)\n",
     .options = plugin_options,
     .full_policy = AURA_FULL_DROP_OLDEST, /* --confirm switches to AURA_FULL_BLOCK */
     .userdata = &plugin,
