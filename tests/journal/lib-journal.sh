@@ -32,7 +32,8 @@ start_journald() {
     JDIR=/var/log/journal/$machine_id.$JNS
     JCONF=/etc/systemd/journald@$JNS.conf
     export JNS JSOCK JDEVLOG JDIR
-    on_exit "rm -rf '/run/systemd/journal.$JNS' '$JDIR' '/run/log/journal/$machine_id.$JNS' '$JCONF'"
+    # journald writes a last entry when it stops: stop it before removing its files
+    on_exit "_stop_pids \$JD_PID; rm -rf '/run/systemd/journal.$JNS' '$JDIR' '/run/log/journal/$machine_id.$JNS' '$JCONF'"
     # Our own settings for this namespace only: keep everything, forward nothing to the host.
     mkdir -p /etc/systemd
     cat >"$JCONF" <<CONF || skip_all "cannot write $JCONF"
