@@ -30,7 +30,10 @@ enum aura_full_policy { AURA_FULL_BLOCK, AURA_FULL_DROP_OLDEST };
 struct aura_forwarder_hooks {
     void *userdata;
     void (*acked)(void *userdata, uint64_t watermark); /* may be NULL */
-    void (*writable)(void *userdata);                  /* may be NULL */
+    /* Called once there is room again after a submit returned -EAGAIN (only
+     * then: a front end that pauses on aura_forwarder_full() alone must
+     * resume by itself).  May be NULL. */
+    void (*writable)(void *userdata);
     /* A fault worth a capture_errors self-report (delivery failing for more
      * than a minute): level is AURA_LEVEL_ERROR or _FATAL.  May be NULL. */
     void (*fault)(void *userdata, int level, const char *message);
