@@ -24,6 +24,6 @@ plugin_integration_tests = \
 	tests/plugin/rsyslog_e2e.sh \
 	tests/plugin/rsyslog_faults.sh
 TESTS += $(plugin_integration_tests)
-dist_check_SCRIPTS += $(plugin_integration_tests) tests/plugin/lib-rsyslog.sh tests/plugin/omprog_driver.py
+dist_check_SCRIPTS += $(plugin_integration_tests) tests/plugin/lib-rsyslog.sh
 
 EXTRA_DIST += conf/rsyslog.d/60-auralog.conf plugin/README.md
