@@ -58,6 +58,6 @@ ok "neither key appears in the log" ! grep -q -e "$TEST_API_KEY" -e "$GOOD_KEY" 
 # 403 is held the same way
 ingest_reset
 ingest_script '{"steps":[{"status":403,"count":3}]}'
-echo "info forbidden" | timeout 20 "$FEED" --config "$T/c.conf" >/dev/null 2>"$T/err403"
+echo "info forbidden" | timeout -k 3 20 "$FEED" --config "$T/c.conf" >/dev/null 2>"$T/err403"
 is "403 held, then delivered when accepted" "$?:$(ingest_count)" "0:1"
 done_testing

@@ -10,7 +10,7 @@ start_ingest || bail_out "fake ingest does not start"
 # --- by size: max_batch_entries -------------------------------------------------
 write_config "$T/size.conf" auralog.flush_interval=30 delivery.max_batch_entries=10
 seq 1 95 | sed 's/^/info entry /' >"$T/95.in"
-timeout 20 "$FEED" --config "$T/size.conf" <"$T/95.in" >/dev/null 2>"$T/size.err"
+timeout -k 3 20 "$FEED" --config "$T/size.conf" <"$T/95.in" >/dev/null 2>"$T/size.err"
 is "feed of 95 entries exits 0" "$?" 0
 is "95 entries in 10 requests" "$(ingest_request_count)" 10
 is "9 requests of 10 then one of 5" "$(ingest_requests | jlines 'len(o["body"]["logs"])' | tr '\n' ' ')" \
@@ -24,7 +24,7 @@ is "all to /v1/logs" "$(req_count_path /v1/logs)" 10
 ingest_reset
 write_config "$T/bytes.conf" auralog.flush_interval=30 delivery.max_batch_bytes=2048
 seq 1 60 | sed 's/^/info a message of some length to fill the batch quickly, number /' >"$T/60.in"
-timeout 20 "$FEED" --config "$T/bytes.conf" <"$T/60.in" >/dev/null 2>"$T/bytes.err"
+timeout -k 3 20 "$FEED" --config "$T/bytes.conf" <"$T/60.in" >/dev/null 2>"$T/bytes.err"
 is "feed of 60 entries exits 0" "$?" 0
 is "every entry once, in order" "$(n_list)" "$(seq_list 1 60)"
 nreq=$(ingest_request_count)

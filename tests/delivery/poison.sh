@@ -12,7 +12,7 @@ N=40
 for i in $(seq 1 $N); do
     if [ "$i" = 13 ]; then echo "info entry $i POISON"; else echo "info entry $i"; fi
 done >"$T/in"
-timeout 20 "$FEED" --config "$T/c.conf" <"$T/in" >/dev/null 2>"$T/err"
+timeout -k 3 20 "$FEED" --config "$T/c.conf" <"$T/in" >/dev/null 2>"$T/err"
 is "feed exits 0 (the drop is acknowledged)" "$?" 0
 is "every entry but the poisoned one, each once, in order" "$(n_list)" "$(seq 1 $N | grep -vx 13 | tr '\n' ' ' | sed 's/ $//')"
 nreq=$(ingest_request_count)
@@ -56,7 +56,7 @@ ok "drops logged (rate-limited)" grep -q "dropped it" "$FEED_ERR"
 
 ingest_reset
 ingest_script '{"reject_marker":"HUGE","reject_status":413}'
-printf 'info a\ninfo HUGE\ninfo c\n' | timeout 20 "$FEED" --config "$T/c.conf" >/dev/null 2>"$T/err3"
+printf 'info a\ninfo HUGE\ninfo c\n' | timeout -k 3 20 "$FEED" --config "$T/c.conf" >/dev/null 2>"$T/err3"
 is "413: feed exits 0" "$?" 0
 is "413: neighbours delivered" "$(n_list)" "1 3"
 done_testing

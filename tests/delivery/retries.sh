@@ -23,7 +23,7 @@ N=40
 write_config "$T/faults.conf" auralog.flush_interval=0.2 delivery.max_batch_entries=10 delivery.timeout=1 \
     delivery.retry_initial=0.1 delivery.retry_max=0.5
 seq 1 $N | sed 's/^/info entry /' >"$T/in"
-timeout 30 "$FEED" --config "$T/faults.conf" <"$T/in" >/dev/null 2>"$T/faults.err"
+timeout -k 3 30 "$FEED" --config "$T/faults.conf" <"$T/in" >/dev/null 2>"$T/faults.err"
 is "feed exits 0 after the faults" "$?" 0
 is "every entry accepted exactly once, in order" "$(n_list)" "$(seq_list 1 $N)"
 _nreq() { ingest_request_count; }
@@ -47,7 +47,7 @@ diag "$(head -3 "$T/faults.err")"
 ingest_reset
 ingest_script '{"steps":[{"status":503,"retry_after":"2"}]}'
 write_config "$T/ra.conf" delivery.retry_initial=0.1 delivery.retry_max=0.3
-echo "info ra" | timeout 20 "$FEED" --config "$T/ra.conf" >/dev/null 2>"$T/ra.err"
+echo "info ra" | timeout -k 3 20 "$FEED" --config "$T/ra.conf" >/dev/null 2>"$T/ra.err"
 is "feed exits 0" "$?" 0
 is "two requests: 503 then 200" "$(ingest_requests | jlines 'str(o["status"])' | tr '\n' ' ')" "503 200 "
 gap=$(ingest_requests | jlines 'repr(o["t"])' | awk 'NR == 1 { a = $1 } NR == 2 { printf "%.3f", $1 - a }')
@@ -59,7 +59,7 @@ ingest_reset
 D=$(( $(date +%s) + 4 ))
 when=$(date -u -d "@$D" '+%a, %d %b %Y %H:%M:%S GMT')
 ingest_script "{\"steps\":[{\"status\":429,\"retry_after\":\"$when\"}]}"
-echo "info ra-date" | timeout 20 "$FEED" --config "$T/ra.conf" >/dev/null 2>"$T/ra2.err"
+echo "info ra-date" | timeout -k 3 20 "$FEED" --config "$T/ra.conf" >/dev/null 2>"$T/ra2.err"
 is "feed exits 0" "$?" 0
 t1=$(ingest_requests | jlines 'repr(o["t"])' | sed -n 1p)
 t2=$(ingest_requests | jlines 'repr(o["t"])' | sed -n 2p)

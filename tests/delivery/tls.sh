@@ -11,7 +11,7 @@ need_cmd openssl
 start_ingest || bail_out "fake ingest does not start"
 for how in "-auralog.allow_insecure_endpoint" "auralog.allow_insecure_endpoint=false"; do
     write_config "$T/insecure.conf" "$how"
-    echo "info x" | timeout 10 "$FEED" --config "$T/insecure.conf" >/dev/null 2>"$T/insecure.err"
+    echo "info x" | timeout -k 3 10 "$FEED" --config "$T/insecure.conf" >/dev/null 2>"$T/insecure.err"
     rc=$?
     is "http:// without allow_insecure_endpoint ($how): exit 2" "$rc" 2
     ok "the error names the key" grep -q "allow_insecure_endpoint" "$T/insecure.err"
@@ -20,7 +20,7 @@ done
 diag "$(cat "$T/insecure.err")"
 is "nothing was sent" "$(ingest_request_count)" 0
 write_config "$T/insecure.conf" auralog.allow_insecure_endpoint=true
-echo "info plain http" | timeout 10 "$FEED" --config "$T/insecure.conf" >/dev/null 2>"$T/insecure.err"
+echo "info plain http" | timeout -k 3 10 "$FEED" --config "$T/insecure.conf" >/dev/null 2>"$T/insecure.err"
 is "http:// with allow_insecure_endpoint = true: exit 0" "$?" 0
 is "and delivered" "$(ingest_entries | jlines 'o["message"]')" "plain http"
 stop_ingest
@@ -64,7 +64,7 @@ is "second SIGTERM: exit 0 at once" "$FEED_RC" 0
 # trusted through ca_file
 write_config "$T/trusted.conf" -auralog.allow_insecure_endpoint
 ok "config has ca_file" grep -q "ca_file = $INGEST_CA" "$T/trusted.conf"
-printf 'info tls 1\nerror tls 2\ninfo tls 3\n' | timeout 10 "$FEED" --config "$T/trusted.conf" >/dev/null 2>"$T/trusted.err"
+printf 'info tls 1\nerror tls 2\ninfo tls 3\n' | timeout -k 3 10 "$FEED" --config "$T/trusted.conf" >/dev/null 2>"$T/trusted.err"
 is "with ca_file: exit 0" "$?" 0
 is "with ca_file: every entry delivered" "$(n_sorted)" "1 2 3"
 is "with ca_file: nothing else" "$(ingest_count)" 3
