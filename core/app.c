@@ -332,6 +332,17 @@ static void on_signal(struct aura_loop *loop, int signo, void *userdata) {
 /* ---- main ----------------------------------------------------------------- */
 
 int aura_app_main(const struct aura_frontend *fe, int argc, char **argv) {
+    /* Block the signals the loop handles right away: one arriving before
+     * the signalfd exists (a logrotate HUP during start-up) would otherwise
+     * kill the process.  They wait, pending, until the loop reads them. */
+    sigset_t handled;
+    sigemptyset(&handled);
+    sigaddset(&handled, SIGTERM);
+    sigaddset(&handled, SIGINT);
+    sigaddset(&handled, SIGHUP);
+    sigaddset(&handled, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &handled, NULL);
+
     struct app_state *s = aura_calloc(1, sizeof *s);
     struct aura_app *app = &s->app;
     app->fe = fe;

@@ -46,9 +46,15 @@ struct lane {
     bool urgent;
     struct aura_http http;
     struct aura_fifo *fifo;
-    /* the request being sent or waiting to be retried */
+    /* the batch taken off the FIFO; a rejected batch is split into ranges
+     * of it, sent one by one (the top of the stack is the request being
+     * sent or waiting to be retried) until the rejected entry is alone */
     struct aura_item **items;
     size_t n_items, cap_items;
+    struct range {
+        size_t start, end;
+    } *ranges;
+    size_t n_ranges, cap_ranges;
     const char *path;
     struct aura_buf body;
     unsigned attempt;
@@ -134,17 +140,42 @@ static void notify(struct aura_forwarder *f) {
 
 static void lane_release(struct lane *l) {
     l->n_items = 0;
+    l->n_ranges = 0;
     l->active = false;
     l->attempt = 0;
     aura_buf_reset(&l->body);
 }
 
+static void push_range(struct lane *l, size_t start, size_t end) {
+    if (l->n_ranges == l->cap_ranges) {
+        l->cap_ranges = l->cap_ranges ? l->cap_ranges * 2 : 16;
+        l->ranges = aura_realloc(l->ranges, l->cap_ranges * sizeof *l->ranges);
+    }
+    l->ranges[l->n_ranges++] = (struct range){start, end};
+}
+
+static struct range *cur_range(struct lane *l) {
+    return &l->ranges[l->n_ranges - 1];
+}
+
+/* The current request is finished (sent or dropped): the next range of a
+ * split batch is next, else the lane is free.  true when a range is left. */
+static bool lane_next_range(struct lane *l) {
+    l->n_ranges--;
+    l->attempt = 0;
+    if (l->n_ranges)
+        return true;
+    lane_release(l);
+    return false;
+}
+
 static void lane_succeeded(struct lane *l) {
     struct aura_forwarder *f = l->f;
-    for (size_t i = 0; i < l->n_items; i++)
+    struct range *r = cur_range(l);
+    for (size_t i = r->start; i < r->end; i++)
         aura_queue_done(&f->q, l->items[i]);
-    f->st.sent += l->n_items;
-    f->st.acked += l->n_items;
+    f->st.sent += r->end - r->start;
+    f->st.acked += r->end - r->start;
     f->st.bytes += l->body.len;
     if (l->failing_since_us) {
         uint64_t secs = (aura_now_us() - l->failing_since_us) / 1000000u;
@@ -153,22 +184,22 @@ static void lane_succeeded(struct lane *l) {
     }
     l->failing_since_us = 0;
     l->fault_reported = false;
-    lane_release(l);
 }
 
 /* Build the request body for the lane's items with the current key. */
 static void lane_build_body(struct lane *l) {
     struct aura_forwarder *f = l->f;
     const char *key = f->out ? STDOUT_KEY_PLACEHOLDER : (f->set.api_key ? f->set.api_key : "");
+    struct range *r = cur_range(l);
     aura_buf_reset(&l->body);
-    if (l->n_items == 1 && l->urgent) {
+    if (r->end - r->start == 1 && l->urgent) {
         l->path = "/v1/logs/single";
-        aura_body_single(&l->body, key, l->items[0]->json, l->items[0]->len);
+        aura_body_single(&l->body, key, l->items[r->start]->json, l->items[r->start]->len);
     } else {
         l->path = "/v1/logs";
         aura_body_batch_begin(&l->body, key);
-        for (size_t i = 0; i < l->n_items; i++)
-            aura_body_batch_add(&l->body, l->items[i]->json, l->items[i]->len, i == 0);
+        for (size_t i = r->start; i < r->end; i++)
+            aura_body_batch_add(&l->body, l->items[i]->json, l->items[i]->len, i == r->start);
         aura_body_batch_end(&l->body);
     }
 }
@@ -185,6 +216,7 @@ static void lane_send(struct lane *l) {
         fputs("}\n", f->out);
         fflush(f->out);
         lane_succeeded(l);
+        lane_next_range(l); /* never split: the sink accepts everything */
         return;
     }
     int r = aura_http_post(&l->http, &f->http_set, l->path, l->body.data, l->body.len);
@@ -218,6 +250,9 @@ static void lane_take(struct lane *l) {
     }
     l->active = l->n_items > 0;
     l->attempt = 0;
+    l->n_ranges = 0;
+    if (l->active)
+        push_range(l, 0, l->n_items);
 }
 
 static bool normal_ready(struct aura_forwarder *f, uint64_t now) {
@@ -286,13 +321,14 @@ static void lane_failed(struct lane *l, enum aura_outcome outcome) {
         const char *hint = (l->http.status == 401 || l->http.status == 403)
                                ? "the endpoint refused the API key; fix api_key and reload (SIGHUP)"
                                : "the endpoint answered with a redirect, which is never followed; fix endpoint";
-        aura_log_limited(&f->rl_config, AURA_LOG_ERR, "%s%s: %s: %s; holding %zu entries, retrying every %.0f s",
+        aura_log_limited(&f->rl_config, AURA_LOG_ERR, "%s%s: %s: %s; holding %zu entries, retrying every %g s",
                          f->set.endpoint, l->path, why, hint, f->q.n_live, f->set.retry_max);
     } else {
         delay = backoff_us(l);
         aura_log_limited(&l->rl_fail, AURA_LOG_WARNING,
                          "%s%s: %s; retrying %zu entries in %.1f s (attempt %u, %zu entries held)", f->set.endpoint,
-                         l->path, why, l->n_items, (double)delay / 1e6, l->attempt, f->q.n_live);
+                         l->path, why, cur_range(l)->end - cur_range(l)->start, (double)delay / 1e6, l->attempt,
+                         f->q.n_live);
     }
     if (l->http.retry_after_us >= 0 && (uint64_t)l->http.retry_after_us > delay)
         delay = (uint64_t)l->http.retry_after_us;
@@ -312,21 +348,24 @@ static void lane_rejected(struct lane *l) {
     struct aura_forwarder *f = l->f;
     char why[CURL_ERROR_SIZE + 32];
     aura_http_describe(&l->http, why, sizeof why);
-    if (l->n_items == 1) {
-        struct aura_item *it = l->items[0];
+    struct range r = *cur_range(l);
+    if (r.end - r.start == 1) {
+        struct aura_item *it = l->items[r.start];
         aura_log_limited(&f->rl_drop, AURA_LOG_WARNING, "%s%s rejected an entry alone (%s); dropped it: %.160s",
                          f->set.endpoint, l->path, why, it->json);
         aura_queue_done(&f->q, it);
         f->st.dropped++;
         f->st.acked++;
-        lane_release(l);
+        if (lane_next_range(l))
+            lane_send(l);
         return;
     }
-    /* keep the first half, give the second back to the front of the FIFO */
-    size_t keep = l->n_items / 2;
-    for (size_t i = l->n_items; i > keep; i--)
-        aura_fifo_push_front(l->fifo, l->items[i - 1]);
-    l->n_items = keep;
+    /* send each half on its own, first half first, until the rejected
+     * entries are alone; the rest of the batch is never mixed in again */
+    size_t mid = r.start + (r.end - r.start) / 2;
+    l->n_ranges--;
+    push_range(l, mid, r.end);
+    push_range(l, r.start, mid);
     l->attempt = 0;
     aura_log(AURA_LOG_DEBUG, "%s rejected a batch (%s); splitting to isolate the offending entry", l->path, why);
     lane_send(l);
@@ -341,6 +380,8 @@ static void lane_http_done(struct aura_http *h, void *userdata) {
     switch (o) {
     case AURA_OUTCOME_OK:
         lane_succeeded(l);
+        if (lane_next_range(l))
+            lane_send(l);
         break;
     case AURA_OUTCOME_REJECTED:
         lane_rejected(l);
@@ -374,6 +415,7 @@ static void lane_cleanup(struct lane *l) {
     if (l->http.easy)
         aura_http_cleanup(&l->http);
     free(l->items);
+    free(l->ranges);
     aura_buf_free(&l->body);
 }
 
@@ -392,7 +434,7 @@ int aura_forwarder_new(struct aura_loop *loop, const struct aura_config *cfg, co
     aura_queue_init(&f->q);
     aura_buf_init(&f->enc);
     aura_timer_init(&f->flush_timer, flush_timer_cb, f);
-    f->rl_drop = (struct aura_ratelimit)AURA_RATELIMIT(10);
+    f->rl_drop = (struct aura_ratelimit)AURA_RATELIMIT_BURST(60, 20);
     f->rl_overflow = (struct aura_ratelimit)AURA_RATELIMIT(60);
     f->rl_config = (struct aura_ratelimit)AURA_RATELIMIT(60);
     int r = lane_init(&f->normal, f, false);

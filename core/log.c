@@ -80,14 +80,19 @@ int aura_log_errno(int err, enum aura_log_level level, const char *fmt, ...) {
 
 void aura_log_limited(struct aura_ratelimit *rl, enum aura_log_level level, const char *fmt, ...) {
     uint64_t now = aura_now_us();
-    if (rl->last_us && now - rl->last_us < (uint64_t)rl->interval_s * 1000000u) {
+    unsigned burst = rl->burst ? rl->burst : 1;
+    if (!rl->last_us || now - rl->last_us >= (uint64_t)rl->interval_s * 1000000u) {
+        rl->last_us = now; /* a new interval */
+        rl->count = 0;
+    }
+    if (rl->count >= burst) {
         rl->suppressed++;
         return;
     }
+    rl->count++;
     char suffix[64] = "";
     if (rl->suppressed)
         snprintf(suffix, sizeof suffix, " (%llu similar messages suppressed)", (unsigned long long)rl->suppressed);
-    rl->last_us = now;
     rl->suppressed = 0;
     va_list ap;
     va_start(ap, fmt);

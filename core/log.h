@@ -17,14 +17,17 @@ void aura_log(enum aura_log_level level, const char *fmt, ...) __attribute__((fo
 /* Log and return a negative errno in one statement: return aura_log_errno(-r, ...). */
 int aura_log_errno(int err, enum aura_log_level level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* Rate-limited warning: logs at most once per interval_s per limiter; the
- * number of suppressed repeats is appended to the next line that gets out. */
+/* Rate-limited warning: logs at most burst lines per interval_s per limiter;
+ * the number of suppressed repeats is appended to the next line that gets out. */
 struct aura_ratelimit {
-    uint64_t last_us;
+    uint64_t last_us;    /* start of the current interval */
     uint64_t suppressed;
     unsigned interval_s;
+    unsigned burst;      /* lines allowed per interval */
+    unsigned count;      /* lines logged in the current interval */
 };
-#define AURA_RATELIMIT(sec) {0, 0, (sec)}
+#define AURA_RATELIMIT(sec) {0, 0, (sec), 1, 0}
+#define AURA_RATELIMIT_BURST(sec, n) {0, 0, (sec), (n), 0}
 void aura_log_limited(struct aura_ratelimit *rl, enum aura_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
