@@ -1,58 +1,130 @@
 #!/usr/bin/env bash
-# Set up and run the whole test suite: install dependencies, build with
-# -Werror, run every test (unit + integration), then `make distcheck`.
-# Last line: "N passed, N failed" (test points, summed over the whole suite).
+# Set up and run the whole test suite (what CI's .ci/run calls):
+#   1. install dependencies (apt-get), build with -Werror, run every unit and
+#      integration test (make check), then make distcheck;
+#   2. build again with ASan + UBSan and run the whole suite there (any
+#      sanitizer report fails its test);
+#   3. libFuzzer targets for a bounded time each, replaying the regressions;
+#   4. build the Debian package, install it, check it, purge it.
+# Last line: "N passed, N failed" (test points, summed over every stage).
+#   STAGES="build asan fuzz package"   stages to run (default: all)
+#   FUZZ_SECONDS=N                     seconds per fuzz target (default 20)
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-sh scripts/install-deps.sh || { echo "dependency installation failed"; echo "0 passed, 1 failed"; exit 1; }
-./autogen.sh >/dev/null 2>&1 || { ./autogen.sh; echo "0 passed, 1 failed"; exit 1; }
-
-build="$top/_build"
-rm -rf "$build"
-mkdir -p "$build"
-cd "$build"
+stages=${STAGES:-build asan fuzz package}
+jobs=$(nproc)
 passed=0 failed=0 skipped=0
-count() { # add the counts of one test-suite.log
-    local log=$1 n
+started=$(date +%s)
+
+stage() { echo "== $1 ($(($(date +%s) - started)) s)"; }
+finish() {
+    echo "total time: $(($(date +%s) - started)) s"
+    echo "$passed passed, $failed failed, $skipped skipped"
+    [ "$failed" -eq 0 ]
+    exit
+}
+has_stage() { case " $stages " in *" $1 "*) return 0 ;; esac; return 1; }
+
+count_suite_log() { # add the counts of one automake test-suite.log
+    local log=$1 n k
     [ -f "$log" ] || return 0
-    n=$(sed -n 's/^# PASS: *//p' "$log" | head -1); passed=$((passed + ${n:-0}))
-    n=$(sed -n 's/^# XFAIL: *//p' "$log" | head -1); passed=$((passed + ${n:-0}))
+    for k in PASS XFAIL; do
+        n=$(sed -n "s/^# $k: *//p" "$log" | head -1); passed=$((passed + ${n:-0}))
+    done
     n=$(sed -n 's/^# SKIP: *//p' "$log" | head -1); skipped=$((skipped + ${n:-0}))
     for k in FAIL XPASS ERROR; do
         n=$(sed -n "s/^# $k: *//p" "$log" | head -1); failed=$((failed + ${n:-0}))
     done
 }
-status=0
-if ! "$top/configure" --enable-werror >configure.out 2>&1; then
-    cat configure.out; echo "0 passed, 1 failed"; exit 1
-fi
-if ! make -j"$(nproc)" >make.out 2>&1; then
-    grep -E "error|Error" make.out | head -40; echo "0 passed, 1 failed"; exit 1
-fi
-make -j"$(nproc)" check >check.out 2>&1 || status=1
-grep -E "^(PASS|FAIL|ERROR|SKIP|XPASS|XFAIL):" check.out | grep -v "^PASS" || true
-count test-suite.log
-if [ "$status" -ne 0 ]; then
-    # show what failed, with its log
-    for f in $(grep -lE "^(not ok|Bail out)" $(find . -name '*.log' ! -name test-suite.log ! -name config.log) 2>/dev/null); do
-        echo "==== $f"; tail -40 "$f"
+count_tap() { # add the counts of TAP output in a file
+    local f=$1 p fl s
+    p=$(grep -cE '^ok [0-9]+' "$f"); s=$(grep -cE '^ok [0-9]+.*# *SKIP' "$f")
+    fl=$(grep -E '^not ok [0-9]+' "$f" | grep -cvE '# *TODO')
+    p=$((p - s + $(grep -E '^not ok [0-9]+' "$f" | grep -cE '# *TODO')))
+    passed=$((passed + p)) skipped=$((skipped + s)) failed=$((failed + fl))
+    if grep -q '^Bail out!' "$f"; then failed=$((failed + 1)); fi
+}
+show_failures() { # the logs of failed tests in a build dir, and make's own error
+    local dir=$1 out=$2 f
+    for f in $(find "$dir" -name '*.log' ! -name test-suite.log ! -name config.log); do
+        if grep -E "^not ok" "$f" | grep -qvE "# *TODO" || grep -q "^Bail out" "$f"; then
+            echo "==== $f"; tail -40 "$f"
+        fi
     done
-    if [ "$failed" -eq 0 ]; then
-        # make itself failed before or around the tests: show why
-        tail -30 check.out
-        failed=1
+    grep -E "^(FAIL|ERROR|XPASS):" "$out" || tail -30 "$out"
+}
+# run_suite DIR CONFIGURE-ARGS...: configure, build and make check in DIR
+run_suite() {
+    local dir=$1 before=$failed
+    shift
+    rm -rf "$dir"; mkdir -p "$dir"
+    if ! (cd "$dir" && "$top/configure" "$@" >configure.out 2>&1); then
+        cat "$dir/configure.out"; failed=$((failed + 1)); return 1
+    fi
+    if ! make -C "$dir" -j"$jobs" >"$dir/make.out" 2>&1; then
+        grep -E "error|Error" "$dir/make.out" | head -40; failed=$((failed + 1)); return 1
+    fi
+    local status=0
+    make -C "$dir" -j"$jobs" check >"$dir/check.out" 2>&1 || status=1
+    grep -E "^(FAIL|ERROR|SKIP|XPASS|XFAIL):" "$dir/check.out" || true
+    count_suite_log "$dir/test-suite.log"
+    if [ "$status" -ne 0 ]; then
+        show_failures "$dir" "$dir/check.out"
+        [ "$failed" -gt "$before" ] || failed=$((failed + 1))
+    fi
+    return $status
+}
+
+stage "dependencies"
+if ! sh scripts/install-deps.sh; then
+    echo "dependency installation failed"; failed=1; finish
+fi
+if ! ./autogen.sh >autogen.out 2>&1; then
+    cat autogen.out; failed=1; finish
+fi
+rm -f autogen.out
+
+if has_stage build; then
+    stage "build with -Werror, make check"
+    run_suite "$top/_build" --enable-werror
+    # distcheck: the tarball builds, installs and uninstalls (DESTDIR-clean)
+    # and passes the unit tests.
+    stage "distcheck"
+    units=$(cd "$top" && sed -n 's/^\t\(tests\/unit\/test_[a-z_]*\).*/\1/p' Makefile.am | tr '\n' ' ')
+    if make -C "$top/_build" distcheck TESTS="$units" >"$top/_build/distcheck.out" 2>&1; then
+        echo "ok - distcheck"; passed=$((passed + 1))
+    else
+        echo "not ok - distcheck"; tail -40 "$top/_build/distcheck.out"; failed=$((failed + 1))
     fi
 fi
 
-# distcheck: the tarball builds, installs (DESTDIR-clean) and passes the unit tests.
-units=$(cd "$top" && sed -n 's/^\t\(tests\/unit\/test_[a-z_]*\).*/\1/p' Makefile.am | tr '\n' ' ')
-if make distcheck TESTS="$units" >distcheck.out 2>&1; then
-    echo "distcheck: ok"
-    passed=$((passed + 1))
-else
-    echo "distcheck: FAILED"; tail -40 distcheck.out
-    failed=$((failed + 1))
+if has_stage asan; then
+    stage "ASan + UBSan build, make check"
+    export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+    export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+    # the valgrind twins cannot run under ASan: they skip themselves there
+    run_suite "$top/_build-asan" --enable-werror --enable-sanitizers
+    unset ASAN_OPTIONS UBSAN_OPTIONS
 fi
-echo "$passed passed, $failed failed, $skipped skipped"
-[ "$failed" -eq 0 ]
+
+if has_stage fuzz; then
+    stage "fuzzing, ${FUZZ_SECONDS:-20} s per target"
+    if [ -x tests/fuzz/run-all.sh ] || [ -f tests/fuzz/run-all.sh ]; then
+        fuzzdir="$top/_build-fuzz"
+        mkdir -p "$fuzzdir"
+        [ -f "$top/_build/auraconf.h" ] && cp "$top/_build/auraconf.h" "$fuzzdir/"
+        bash tests/fuzz/run-all.sh "${FUZZ_SECONDS:-20}" "$fuzzdir" >"$fuzzdir/fuzz.out" 2>&1
+        grep -E "^(not ok|Bail out)" "$fuzzdir/fuzz.out" || true
+        count_tap "$fuzzdir/fuzz.out"
+    fi
+fi
+
+if has_stage package; then
+    stage "Debian package"
+    DEB_BUILD_OPTIONS=nocheck bash scripts/package-test.sh >"$top/package.out" 2>&1
+    grep -E "^(not ok|Bail out|1\.\.0)" "$top/package.out" || true
+    count_tap "$top/package.out"
+    rm -f "$top/package.out"
+fi
+finish
