@@ -162,6 +162,8 @@ if [ -n "$cores" ]; then
     else
         pass "the core dump does not hold the key"
     fi
+elif [ "$pattern" = core ] || [ "$pattern" = core.%p ]; then
+    pass "no core dump written (the process holding the key is not dumpable)"
 else
     skip "the core dump does not hold the key" "no core file written (core_pattern '$pattern')"
 fi
