@@ -191,8 +191,9 @@ int main(void) {
     static const char *bad[] = {"{\"msg\":\"trunc", "[1,2,3]", "{\"a\":1} trailing", "{\"a\":1}{\"b\":2}", "{",
                                 "[\"msg\"]"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        CHECK_INT(parse(&in, &e, bad[i]), AURA_INPUT_BAD_JSON, "bad JSON '%s' detected", bad[i]);
-        CHECK_STR(msg(&e), bad[i], "bad JSON '%s' forwarded as the message", bad[i]);
+        const char *b = bad[i] ? bad[i] : ""; /* never NULL; says so to gcc's -fsanitize format checks */
+        CHECK_INT(parse(&in, &e, b), AURA_INPUT_BAD_JSON, "bad JSON '%s' detected", b);
+        CHECK_STR(msg(&e), b, "bad JSON '%s' forwarded as the message", b);
     }
     {
         static const char nul[] = "{\"msg\":\"a\0b\"}";
