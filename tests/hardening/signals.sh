@@ -55,6 +55,35 @@ ok "SIGHUP storm: invalid configs were refused and logged" grep -q "soon" "$T/hu
 ingest_reset
 ingest_script '{"default":{"status":200}}'
 
+# ---- 1b. signals at startup, before the event loop exists -----------------------
+# rsyslog's omprog (hup.signal) or a service manager may signal a process that
+# has just been started: HUP/USR1 must never kill it
+write_config "$T/s.conf" auralog.flush_interval=0.05
+died=0
+feed_exe=$(readlink -f "$AURA_FEED")
+for i in 1 2 3 4 5 6 7 8 9 10; do
+    mkfifo "$T/s.in.$i"
+    exec {sfd}<>"$T/s.in.$i" # read-write: opening never blocks
+    "$AURA_FEED" --config "$T/s.conf" <"$T/s.in.$i" >/dev/null 2>"$T/s.err.$i" {sfd}>&- &
+    p=$!
+    register_pid "$p"
+    # signal as soon as main() has blocked the signals it handles (before the
+    # signalfd and the loop exist); the dynamic loader's window before main()
+    # cannot be closed by the program itself
+    for ((k = 0; k < 5000; k++)); do
+        [ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$feed_exe" ] && signals_ready "$p" && break
+    done
+    kill -HUP "$p" 2>/dev/null
+    kill -USR1 "$p" 2>/dev/null
+    echo "info startup $i" >&"$sfd"
+    exec {sfd}>&-
+    wait_pid "$p" 15
+    [ "$WAIT_RC" = 0 ] || { died=$((died + 1)); diag "start $i: exit $WAIT_RC"; }
+done
+is "SIGHUP/SIGUSR1 during start-up: every one of 10 starts exits 0" "$died" 0
+ingest_reset
+ingest_script '{"default":{"status":200}}'
+
 # ---- 2. SIGUSR1 storm -------------------------------------------------------------
 write_config "$T/u.conf" auralog.flush_interval=0.05 delivery.max_batch_entries=100
 mkfifo "$T/u.in"
