@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -329,6 +330,29 @@ static void on_signal(struct aura_loop *loop, int signo, void *userdata) {
     }
 }
 
+/* Journal files, inotify, two connections and curl's own wake-up pair all
+ * need descriptors: take the soft limit up to the hard one, and say plainly
+ * when that is still too few, since curl reports EMFILE only as "Couldn't
+ * connect to server". */
+static void raise_fd_limit(void) {
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+        return;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rlim_t want = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > 65536 ? 65536 : rl.rlim_max;
+        if (want > rl.rlim_cur) {
+            rl.rlim_cur = want;
+            if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+                getrlimit(RLIMIT_NOFILE, &rl);
+        }
+    }
+    if (rl.rlim_cur < 64)
+        aura_log(AURA_LOG_WARNING,
+                 "the file descriptor limit is %llu: too low, connections and journal files may fail with "
+                 "\"Too many open files\" (EMFILE); raise it (LimitNOFILE= in the unit, ulimit -n)",
+                 (unsigned long long)rl.rlim_cur);
+}
+
 /* ---- main ----------------------------------------------------------------- */
 
 int aura_app_main(const struct aura_frontend *fe, int argc, char **argv) {
@@ -435,6 +459,7 @@ int aura_app_main(const struct aura_frontend *fe, int argc, char **argv) {
      * it out of core dumps and away from ptrace by other users. */
     if (app->cfg->api_key && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
         aura_log(AURA_LOG_DEBUG, "prctl(PR_SET_DUMPABLE): %s", strerror(errno));
+    raise_fd_limit();
     signal(SIGPIPE, SIG_IGN);
     CURLcode cc = curl_global_init(CURL_GLOBAL_DEFAULT);
     if (cc != CURLE_OK) {
