@@ -566,12 +566,13 @@ static const struct aura_frontend journald_frontend = {
     .program = "auralog-journald",
     .synopsis = "[--config FILE] [--check] [--once] [--stdout] [--directory DIR | --file FILE... | --namespace NS] "
                 "[--state-file FILE] [--start head|tail|boot] [--verbose]",
-    .help = "  --once               forward up to the current end of the journal, wait for delivery, exit\n"
-            "  --directory DIR      read the journal files in DIR\n"
-            "  --file FILE          read this journal file (repeatable)\n"
-            "  --namespace NS       read the journal namespace NS\n"
-            "  --state-file FILE    cursor state file (default: [journal] state_file)\n"
-            "  --start MODE         head, tail or boot: where to begin when there is no state\n",
+    .help = "      --once          forward up to the current end of the journal, wait for delivery, exit\n"
+            "      --directory DIR read the journal files in DIR\n"
+            "      --file FILE     read this journal file (repeatable)\n"
+            "      --namespace NS  read the journal namespace NS\n"
+            "      --state-file FILE\n"
+            "                      cursor state file (default: [journal] state_file)\n"
+            "      --start MODE    head, tail or boot: where to begin when there is no state\n",
     .options = jr_options,
     .full_policy = AURA_FULL_BLOCK,
     .needs_journal_config = true,
