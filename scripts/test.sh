@@ -65,8 +65,11 @@ run_suite() {
     if ! make -C "$dir" -j"$jobs" >"$dir/make.out" 2>&1; then
         grep -E "error|Error" "$dir/make.out" | head -40; failed=$((failed + 1)); return 1
     fi
-    local status=0
-    make -C "$dir" -j"$jobs" check >"$dir/check.out" 2>&1 || status=1
+    local status=0 only=()
+    if [ -n "${SUITE_EXCLUDE:-}" ]; then
+        only=(TESTS="$(make -s -C "$dir" print-tests | tr ' ' '\n' | grep -vE "$SUITE_EXCLUDE" | tr '\n' ' ')")
+    fi
+    make -C "$dir" -j"$jobs" check "${only[@]}" >"$dir/check.out" 2>&1 || status=1
     grep -E "^(FAIL|ERROR|SKIP|XPASS|XFAIL):" "$dir/check.out" || true
     count_suite_log "$dir/test-suite.log"
     if [ "$status" -ne 0 ]; then
@@ -103,8 +106,10 @@ if has_stage asan; then
     stage "ASan + UBSan build, make check"
     export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
     export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-    # the valgrind twins cannot run under ASan: they skip themselves there
-    run_suite "$top/_build-asan" --enable-werror --enable-sanitizers
+    # the valgrind twins cannot run under ASan: they skip themselves there.
+    # The fleet group tests rsyslog's forwarding configs, not our memory
+    # handling (omauralog runs under ASan in the plugin group): left out here.
+    SUITE_EXCLUDE='^tests/fleet/' run_suite "$top/_build-asan" --enable-werror --enable-sanitizers
     unset ASAN_OPTIONS UBSAN_OPTIONS
 fi
 
