@@ -76,7 +76,7 @@ client_conf() {
             -e "s|target=\"agg1.example.net\" port=\"2514\"|target=\"$FLEET_HOST_IP\" port=\"$(($1 + 1))\"|" \
             -e "s|target=\"agg2.example.net\" port=\"2514\"|target=\"$FLEET_HOST_IP\" port=\"$(($2 + 1))\"|" \
             -e "s|action.resumeInterval=\"5\"|action.resumeInterval=\"${FLEET_RESUME:-2}\"|" \
-            "$top_srcdir/conf/fleet/client$([ "$FLEET_PROTO" = relp ] && echo -relp).conf"
+            "$top_srcdir/conf/fleet/${FLEET_CLIENT_CONF:-client$([ "$FLEET_PROTO" = relp ] && echo -relp)}.conf"
     } >"$T/client.conf"
 }
 

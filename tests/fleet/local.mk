@@ -4,3 +4,5 @@ fleet_tests = tests/fleet/relay.sh
 TESTS += $(fleet_tests)
 dist_check_SCRIPTS += $(fleet_tests)
 EXTRA_DIST += tests/fleet/lib-fleet.sh
+# the lossless client config the test uses (installed examples: conf/local.mk)
+EXTRA_DIST += conf/fleet/client-relp-single.conf

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Fleet relay tier (SPEC §10, issue 6): a client rsyslogd (conf/fleet/client.conf)
-# forwards to two aggregator rsyslogds (conf/fleet/aggregator.conf + the shipped
-# template) that run omauralog against the fake ingest endpoint.
+# Fleet relay tier (SPEC §10, issue 6): a client rsyslogd forwards to two aggregator
+# rsyslogds (conf/fleet/aggregator.conf + the shipped template) that run omauralog
+# against the fake ingest endpoint.
 #   - messages from another host keep host = origin, get relay = aggregator host
-#   - agg1 down: agg2 takes over, nothing lost
-#   - both down for 20 s mid-stream, agg1 back: the client's queue held everything
+#   - failover client (client-relp.conf; client.conf with FLEET_PROTO=tcp): agg1 down,
+#     agg2 takes over; only the message whose send found agg1 gone may be lost
+#   - lossless client (client-relp-single.conf): the aggregators stopped for 20 s
+#     mid-stream and restarted: the client's queue held, every message arrives
+# Over TCP (FLEET_PROTO=tcp, not guaranteed) the loss checks are TAP TODO.
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/fleet/lib-fleet.sh"
 test_init fleet_relay
 diag "client -> aggregators over $FLEET_PROTO"
@@ -28,23 +31,29 @@ ok "client starts in its namespace" rs_start client "$FLEET_NS"
 wait_until 10 ip netns exec "$FLEET_NS" bash -c "exec 3<>/dev/tcp/127.0.0.1/$CLIENT_PORT"
 relay_host=$(hostname)
 
-# Losses measured with rsyslog 8.2302 (TCP and RELP alike), on the client side
-# (the aggregators never received them, see $T/aggN-received.log): the first message
-# after agg1 went away (failover), and the few messages in flight to an
-# aggregator while it shuts down.  Those checks are TAP TODO (XFAIL) unless
-# FLEET_STRICT=1, and the missing sequence numbers are printed.
-must_arrive() { # DESC PREFIX N SECONDS
-    local missing
-    if wait_until "$4" _fleet_count_ge "$2" "$3"; then
+# Over RELP the checks are strict.  Plain TCP loses what was written into the
+# socket of an aggregator that goes away (no application-level acknowledgement):
+# there the checks are TAP TODO unless FLEET_STRICT=1; the missing numbers are printed.
+missing_of() { # PREFIX N
+    fleet_seen "$1" | awk -v n="$2" '{ seen[$1] = 1 } END { for (i = 1; i <= n; i++) if (!(i in seen)) printf "%d ", i }'
+}
+must_arrive() { # DESC PREFIX N SECONDS [ALLOWED_MISSING]
+    local missing allowed
+    allowed=$(wc -w <<<"${5:-}")
+    # wait for all but the allowed ones, then briefly for the allowed ones too
+    wait_until "$4" _fleet_count_ge "$2" $(($3 - allowed)) && [ "$allowed" -gt 0 ] &&
+        wait_until 3 _fleet_count_ge "$2" "$3"
+    missing=$(missing_of "$2" "$3")
+    if [ "$missing" = "" ] || [ "$missing" = "${5:-}" ]; then
         pass "$1"
+        [ -n "$missing" ] && diag "  missing (allowed): $2 $missing"
         return 0
     fi
-    missing=$(fleet_seen "$2" | awk -v n="$3" '{ seen[$1] = 1 } END { for (i = 1; i <= n; i++) if (!(i in seen)) printf "%d ", i }')
-    if [ "${FLEET_STRICT:-0}" = 1 ]; then
+    if [ "$FLEET_PROTO" = relp ] || [ "${FLEET_STRICT:-0}" = 1 ]; then
         fail "$1"
     else
         _tap_n=$((_tap_n + 1))
-        printf 'not ok %d - %s # TODO the client rsyslogd loses messages in flight to an aggregator that goes away\n' "$_tap_n" "$1"
+        printf 'not ok %d - %s # TODO plain TCP loses messages in flight to an aggregator that goes away\n' "$_tap_n" "$1"
     fi
     diag "  missing: $2 $missing"
     return 1
@@ -77,13 +86,24 @@ is "traceId from structured data" "$(jlines 'o.get("traceId")' <<<"$e")" abc7
 is "the preferred aggregator carried them" "$(fleet_seen A | awk '{print $2}' | sort -u | tr '\n' ' ')" "agg1 "
 
 # --- 2: failover -------------------------------------------------------------
+# rsyslog 8.2302 decides before sending a message whether the backup action gets
+# it (omrelp and omfwd are transactional: they send in the commit phase).  The
+# one message whose send finds agg1 gone is dropped by the primary (it must give
+# up to fail over); that is the documented price of failover (README, Fleets).
 rs_stop agg1
 send_range B 1 40 0.05
-must_arrive "aggregator 1 down: all 40 messages arrive" B 40 30
+must_arrive "aggregator 1 down: all 40 messages arrive but the one that found it gone" B 40 30 "1 "
 like "aggregator 2 took over" "$(fleet_seen B | awk '{print $2}' | sort -u | tr '\n' ' ')" "agg2"
 ok "aggregator 1 restarts" rs_start agg1
 
-# --- 3: both down for 20 s mid-stream ----------------------------------------
+# --- 3: both down for 20 s mid-stream, lossless client -----------------------
+# the lossless layout has no failover: one aggregator, retried forever
+if [ "$FLEET_PROTO" = relp ]; then
+    ok "the client stops" rs_stop client
+    FLEET_CLIENT_CONF=client-relp-single client_conf "$P1" "$P2" || bail_out "writing the client config failed"
+    ok "the client restarts with client-relp-single.conf" rs_start client "$FLEET_NS"
+    wait_until 10 ip netns exec "$FLEET_NS" bash -c "exec 3<>/dev/tcp/127.0.0.1/$CLIENT_PORT"
+fi
 send_range C 1 20 0.05
 ok "before the outage: 20 messages arrive" wait_until 60 _fleet_count_ge C 20
 send_range C 21 60 0.05 &
