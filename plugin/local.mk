@@ -22,7 +22,8 @@ plugin_integration_tests = \
 	tests/plugin/transcript.sh \
 	tests/plugin/badinput.sh \
 	tests/plugin/rsyslog_e2e.sh \
-	tests/plugin/rsyslog_faults.sh
+	tests/plugin/rsyslog_faults.sh \
+	tests/plugin/rsyslog_burst.sh
 TESTS += $(plugin_integration_tests)
 dist_check_SCRIPTS += $(plugin_integration_tests) tests/plugin/lib-rsyslog.sh
 
