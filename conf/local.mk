@@ -27,6 +27,8 @@ conf/subst/fleet-client.conf: $(top_srcdir)/conf/fleet/client.conf Makefile
 	$(AM_V_GEN)$(MKDIR_P) conf/subst && $(conf_subst) $(top_srcdir)/conf/fleet/client.conf >$@.tmp && mv $@.tmp $@
 conf/subst/fleet-client-relp.conf: $(top_srcdir)/conf/fleet/client-relp.conf Makefile
 	$(AM_V_GEN)$(MKDIR_P) conf/subst && $(conf_subst) $(top_srcdir)/conf/fleet/client-relp.conf >$@.tmp && mv $@.tmp $@
+conf/subst/fleet-client-relp-single.conf: $(top_srcdir)/conf/fleet/client-relp-single.conf Makefile
+	$(AM_V_GEN)$(MKDIR_P) conf/subst && $(conf_subst) $(top_srcdir)/conf/fleet/client-relp-single.conf >$@.tmp && mv $@.tmp $@
 conf/subst/fleet-aggregator.conf: $(top_srcdir)/conf/fleet/aggregator.conf Makefile
 	$(AM_V_GEN)$(MKDIR_P) conf/subst && $(conf_subst) $(top_srcdir)/conf/fleet/aggregator.conf >$@.tmp && mv $@.tmp $@
 
@@ -39,7 +41,8 @@ systemdsystemunit_DATA = conf/subst/auralog-journald.service
 examplesdir = $(docdir)/examples
 examples_DATA = conf/subst/60-auralog.conf conf/subst/auralog.conf
 fleetexamplesdir = $(docdir)/examples/fleet
-fleetexamples_DATA = conf/subst/fleet-client.conf conf/subst/fleet-client-relp.conf conf/subst/fleet-aggregator.conf
+fleetexamples_DATA = conf/subst/fleet-client.conf conf/subst/fleet-client-relp.conf \
+	conf/subst/fleet-client-relp-single.conf conf/subst/fleet-aggregator.conf
 dist_fleetexamples_DATA = conf/fleet/README
 EXTRA_DIST += conf/fleet/client.conf conf/fleet/client-relp.conf conf/fleet/aggregator.conf
 
