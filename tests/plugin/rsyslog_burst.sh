@@ -40,8 +40,10 @@ is "each message exactly once" "$(burst_count)" "$BURST"
 ok "omauralog reported no failed commit" bash -c "! grep -q 'commit refused' '$T/plugin.err'"
 
 # a restart after the drain: nothing left in the queue, nothing sent again
+t1=$SECONDS
 rsyslog_stop
 ok "rsyslogd stopped" test -z "$RSYSLOG_PID"
+diag "rsyslogd took $((SECONDS - t1)) s to stop"
 rsyslog_start "$T/rsyslog.conf" || bail_out "rsyslogd did not restart"
 rsyslog_send_tcp "<14>Nov 25 12:00:00 bhost burst[1]: after restart"
 ok "a message after the restart arrives" wait_until 20 bash -c "grep -q 'after restart' '$INGEST_DIR/entries.jsonl'"
