@@ -714,7 +714,7 @@ static const char *value_sep(const char *value) {
 static void print_list(FILE *f, const char *key, char **l) {
     fprintf(f, "%s =", key);
     for (size_t i = 0; l && l[i]; i++)
-        fprintf(f, " %s", l[i]);
+        fprintf(f, "%s%s", i == 0 ? value_sep(l[i]) : " ", l[i]);
     fputc('\n', f);
 }
 

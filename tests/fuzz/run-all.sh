@@ -17,6 +17,8 @@
 #      tests/fuzz/regressions/TARGET/ so that every later run replays it
 #      (commit it together with the fix).  While a target has a known crash
 #      open, a crash found by fuzzing it is reported "# TODO" as well.
+# FUZZ_SEED=N fixes libFuzzer's seed, so CI explores the same sequence on
+# every run (a landing never depends on luck); leave it unset to explore.
 # SECONDS_PER_TARGET = 0 only replays.  Targets fuzz in parallel
 # (FUZZ_JOBS, default: number of CPUs).  FUZZ_TARGETS limits the targets.
 # Exit status 1 when a line is "not ok" without TODO.
@@ -106,7 +108,7 @@ fuzz_one() { # TARGET: runs in the background, leaves $out/run-TARGET.{log,rc}
     for r in "${clean_regressions[@]}"; do # a crashing input would stop the run at once
         [ "${r%%/*}" = "$t" ] && cp "$here/regressions/$r" "$work/"
     done
-    "$out/$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=8192 \
+    "$out/$t" ${FUZZ_SEED:+-seed="$FUZZ_SEED"} -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=8192 \
         -print_final_stats=1 -artifact_prefix="$art/" "$work" </dev/null >"$out/run-$t.log" 2>&1
     echo $? >"$out/run-$t.rc"
 }
