@@ -197,7 +197,10 @@ static void json_double(struct aura_buf *b, double d) {
         aura_buf_append(b, ".0", 2);
 }
 
-#define JSON_MAX_DEPTH 64
+/* Deeper values are written as null.  A metadata value sits 4 levels deep in
+ * a request body ({"logs":[{"metadata":{"k":...), so 20 keeps every request
+ * within the 32 levels json-c (and many servers) parse by default. */
+#define JSON_MAX_DEPTH 20
 
 static void json_value(struct aura_buf *b, struct json_object *o, int depth) {
     if (!o || depth > JSON_MAX_DEPTH) {

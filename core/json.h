@@ -21,7 +21,9 @@ void aura_json_cstring(struct aura_buf *b, const char *s);
 void aura_json_int(struct aura_buf *b, int64_t v);
 void aura_json_bool(struct aura_buf *b, bool v);
 /* Append a json-c value, re-encoding every string through aura_json_string
- * (json-c does not validate UTF-8).  NULL writes null. */
+ * (json-c does not validate UTF-8).  NULL writes null, and so does anything
+ * nested more than 20 levels below o (requests stay parseable with json-c's
+ * default depth of 32). */
 void aura_json_value(struct aura_buf *b, struct json_object *o);
 
 /* Length of the longest prefix of s[0..len) that is at most max bytes and

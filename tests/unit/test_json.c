@@ -363,6 +363,18 @@ static void test_values(void) {
     aura_json_value(&b, deep);
     back = parse_strict(b.data, b.len);
     CHECK(b.len > 0 && strstr(b.data, "null") != NULL, "depth 1000: cut with null");
+    CHECK(back != NULL, "depth 1000: the output parses with json-c's default depth");
+    {
+        size_t depth = 0, max_depth = 0;
+        for (size_t i = 0; i < b.len; i++) {
+            if (b.data[i] == '[' && ++depth > max_depth)
+                max_depth = depth;
+            else if (b.data[i] == ']')
+                depth--;
+        }
+        CHECK(max_depth <= 21, "depth 1000: written at most 21 levels deep (got %zu), room for a request body",
+              max_depth);
+    }
     json_object_put(back);
     json_object_put(deep);
     aura_buf_free(&b);
