@@ -46,6 +46,7 @@ struct app_state {
     struct aura_app app;
     struct aura_timer grace_timer;
     bool draining, wait_forever;
+    bool explicit_config; /* --config given: a missing file is an error even with --stdout */
     char crash_path[4096];
 };
 
@@ -262,13 +263,11 @@ static int load_config(struct aura_app *app, bool explicit_path, struct aura_con
     return 0;
 }
 
-static bool explicit_config;
-
 static void reload(struct app_state *s) {
     struct aura_app *app = &s->app;
     char err[1024] = "";
     struct aura_config *cfg = NULL;
-    int r = load_config(app, explicit_config, &cfg, err, sizeof err);
+    int r = load_config(app, s->explicit_config, &cfg, err, sizeof err);
     if (r < 0) {
         char msg[1200];
         snprintf(msg, sizeof msg, "reload failed, keeping the previous configuration: %s", err);
@@ -391,7 +390,7 @@ int aura_app_main(const struct aura_frontend *fe, int argc, char **argv) {
         switch (opt) {
         case OPT_CONFIG:
             app->config_path = optarg;
-            explicit_config = true;
+            s->explicit_config = true;
             break;
         case OPT_CHECK:
             app->check = true;
@@ -442,7 +441,7 @@ int aura_app_main(const struct aura_frontend *fe, int argc, char **argv) {
     aura_log_init(fe->program, app->verbose);
 
     char err[1024] = "";
-    int r = load_config(app, explicit_config, &app->cfg, err, sizeof err);
+    int r = load_config(app, s->explicit_config, &app->cfg, err, sizeof err);
     if (r < 0) {
         fprintf(stderr, "%s: error: %s\n", fe->program, err);
         rc = 2;

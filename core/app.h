@@ -24,7 +24,6 @@ struct aura_frontend {
     const char *help;               /* front-end specific option help, lines of "  --opt  text\n" */
     const struct option *options;   /* extra long options (val >= 256), terminated by {0}; may be NULL */
     enum aura_full_policy full_policy;
-    bool needs_journal_config;      /* reserved */
     void *userdata;
 
     /* A front-end option from options[]: 0, or -EINVAL after printing nothing

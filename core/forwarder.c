@@ -42,7 +42,6 @@ struct settings {
 
 struct lane {
     struct aura_forwarder *f;
-    const char *name;
     bool urgent;
     struct aura_http http;
     struct aura_fifo *fifo;
@@ -58,8 +57,6 @@ struct lane {
     const char *path;
     struct aura_buf body;
     unsigned attempt;
-    bool active;      /* holds items */
-    bool in_flight;   /* an HTTP transfer is running */
     struct aura_timer retry_timer;
     uint64_t failing_since_us;
     bool fault_reported;
@@ -141,7 +138,6 @@ static void notify(struct aura_forwarder *f) {
 static void lane_release(struct lane *l) {
     l->n_items = 0;
     l->n_ranges = 0;
-    l->active = false;
     l->attempt = 0;
     aura_buf_reset(&l->body);
 }
@@ -152,6 +148,12 @@ static void push_range(struct lane *l, size_t start, size_t end) {
         l->ranges = aura_realloc(l->ranges, l->cap_ranges * sizeof *l->ranges);
     }
     l->ranges[l->n_ranges++] = (struct range){start, end};
+}
+
+/* The lane holds a request (being sent, or waiting to be retried) while a
+ * range of its batch is left; an HTTP transfer runs while http.busy. */
+static bool lane_active(const struct lane *l) {
+    return l->n_ranges > 0;
 }
 
 static struct range *cur_range(struct lane *l) {
@@ -228,7 +230,6 @@ static void lane_send(struct lane *l) {
         aura_loop_timer_arm(f->loop, &l->retry_timer, aura_now_us() + sec_to_us(f->set.retry_max));
         return;
     }
-    l->in_flight = true;
 }
 
 /* Take the next request's items off the lane's FIFO. */
@@ -248,10 +249,9 @@ static void lane_take(struct lane *l) {
         l->items[l->n_items++] = it;
         bytes += it->len + 1;
     }
-    l->active = l->n_items > 0;
     l->attempt = 0;
     l->n_ranges = 0;
-    if (l->active)
+    if (l->n_items)
         push_range(l, 0, l->n_items);
 }
 
@@ -266,7 +266,7 @@ static bool normal_ready(struct aura_forwarder *f, uint64_t now) {
 
 static void lane_kick(struct lane *l) {
     struct aura_forwarder *f = l->f;
-    while (!l->active) {
+    while (!lane_active(l)) {
         if (l->urgent) {
             if (!l->fifo->head)
                 return;
@@ -293,7 +293,7 @@ static void flush_timer_cb(struct aura_loop *loop, void *userdata) {
 
 static void retry_timer_cb(struct aura_loop *loop, void *userdata) {
     struct lane *l = userdata;
-    if (l->active && !l->in_flight)
+    if (lane_active(l) && !l->http.busy)
         lane_send(l);
 }
 
@@ -374,7 +374,6 @@ static void lane_rejected(struct lane *l) {
 static void lane_http_done(struct aura_http *h, void *userdata) {
     struct lane *l = userdata;
     struct aura_forwarder *f = l->f;
-    l->in_flight = false;
     long status = h->curl_result == CURLE_OK ? h->status : 0;
     enum aura_outcome o = aura_http_classify(status);
     switch (o) {
@@ -399,7 +398,6 @@ static int lane_init(struct lane *l, struct aura_forwarder *f, bool urgent) {
     memset(l, 0, sizeof *l);
     l->f = f;
     l->urgent = urgent;
-    l->name = urgent ? "urgent" : "batch";
     l->fifo = urgent ? &f->q.urgent : &f->q.normal;
     l->rl_fail = (struct aura_ratelimit)AURA_RATELIMIT(10);
     aura_timer_init(&l->retry_timer, retry_timer_cb, l);
@@ -529,7 +527,7 @@ uint64_t aura_forwarder_failing_us(const struct aura_forwarder *f) {
 }
 
 static void lane_retry_now(struct lane *l) {
-    if (l->active && !l->in_flight) {
+    if (lane_active(l) && !l->http.busy) {
         aura_loop_timer_disarm(l->f->loop, &l->retry_timer);
         l->attempt = 0;
         lane_send(l);

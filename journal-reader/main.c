@@ -575,7 +575,6 @@ static const struct aura_frontend journald_frontend = {
             "      --start MODE    head, tail or boot: where to begin when there is no state\n",
     .options = jr_options,
     .full_policy = AURA_FULL_BLOCK,
-    .needs_journal_config = true,
     .userdata = &jr_global,
     .parse_option = jr_parse_option,
     .apply = jr_apply,
