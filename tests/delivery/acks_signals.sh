@@ -15,14 +15,6 @@ ACKS=$T/acks
 feed_start "$T/c.conf" --acks "$ACKS"
 last_ack() { tail -1 "$ACKS" 2>/dev/null | sed 's/^acked //'; }
 _acked() { [ "$(last_ack)" = "$1" ]; }
-stats_line() { # SIGUSR1, print the new stats line
-    local before
-    before=$(grep -c "stats " "$FEED_ERR")
-    kill -USR1 "$FEED_PID"
-    wait_until 5 _stats_after "$before"
-    grep "stats " "$FEED_ERR" | tail -1
-}
-_stats_after() { [ "$(grep -c "stats " "$FEED_ERR")" -gt "$1" ]; }
 
 # --- acknowledgements ------------------------------------------------------------------
 for i in $(seq 1 10); do feed_write "info ok $i"; done

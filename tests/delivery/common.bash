@@ -106,9 +106,12 @@ for r in sorted(rs, key=lambda r: r["t"]):
     print(json.dumps(r))'
 }
 
-# todo_fail "desc" "reason": a known bug, reported as TAP "not ok N - desc # TODO reason"
-# (does not fail the suite)
-todo_fail() {
-    _tap_n=$((_tap_n + 1))
-    printf 'not ok %d - %s # TODO %s\n' "$_tap_n" "$1" "$2"
+# stats_line: send the feed SIGUSR1 and print the stats line it logs
+stats_line() {
+    local before
+    before=$(grep -c "stats " "$FEED_ERR")
+    kill -USR1 "$FEED_PID"
+    wait_until 5 _stats_after "$before"
+    grep "stats " "$FEED_ERR" | tail -1
 }
+_stats_after() { [ "$(grep -c "stats " "$FEED_ERR")" -gt "$1" ]; }

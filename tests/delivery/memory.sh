@@ -24,14 +24,6 @@ for i in range(1, int(sys.argv[1]) + 1):
 WRITER=$!
 register_pid "$WRITER"
 
-stats_line() {
-    local before
-    before=$(grep -c "stats " "$FEED_ERR")
-    kill -USR1 "$FEED_PID"
-    wait_until 5 _stats_after "$before"
-    grep "stats " "$FEED_ERR" | tail -1
-}
-_stats_after() { [ "$(grep -c "stats " "$FEED_ERR")" -gt "$1" ]; }
 _queue_full() { stats_line | grep -q "backlog=$QUEUE\$"; }
 
 ok "the queue fills up to max_queue_entries" wait_until 15 _queue_full
