@@ -17,7 +17,8 @@ enum aura_outcome aura_http_classify(long status) {
         return AURA_OUTCOME_OK;
     if (status == 0 || status == 408 || status == 429 || status >= 500)
         return AURA_OUTCOME_RETRY;
-    if (status == 401 || status == 403 || (status >= 300 && status < 400))
+    /* 415: the gateway refuses our Content-Encoding: configuration, like a bad key */
+    if (status == 401 || status == 403 || status == 415 || (status >= 300 && status < 400))
         return AURA_OUTCOME_CONFIG;
     if (status >= 400 && status < 500)
         return AURA_OUTCOME_REJECTED;
@@ -104,6 +105,11 @@ int aura_http_init(struct aura_http *h, struct aura_loop *loop, void (*done)(str
     h->headers = curl_slist_append(h->headers, "Expect:"); /* no 100-continue round trip */
     if (!h->headers)
         return -ENOMEM;
+    h->headers_gzip = curl_slist_append(NULL, "Content-Type: application/json");
+    h->headers_gzip = curl_slist_append(h->headers_gzip, "Expect:");
+    h->headers_gzip = curl_slist_append(h->headers_gzip, "Content-Encoding: gzip");
+    if (!h->headers_gzip)
+        return -ENOMEM;
     return 0;
 }
 
@@ -114,6 +120,7 @@ void aura_http_cleanup(struct aura_http *h) {
         curl_easy_cleanup(h->easy);
     }
     curl_slist_free_all(h->headers);
+    curl_slist_free_all(h->headers_gzip);
     memset(h, 0, sizeof *h);
 }
 
@@ -126,8 +133,34 @@ void aura_http_cleanup(struct aura_http *h) {
         }                                                                                                    \
     } while (0)
 
+/* SPEC §13: proxy, mutual TLS, pinning, connect timeout.  Every option is
+ * set on every request (to NULL when unset) because the handle is reused
+ * across SIGHUP and a removed key must not linger. */
+static int set_network_options(struct aura_http *h, const struct aura_http_settings *s) {
+    /* "" rather than NULL: libcurl then ignores http_proxy, https_proxy,
+     * all_proxy and no_proxy, so the environment never decides silently. */
+    SETOPT(h, CURLOPT_PROXY, s->proxy ? s->proxy : "");
+    SETOPT(h, CURLOPT_HTTPPROXYTUNNEL, s->proxy ? 1L : 0L); /* CONNECT, also for http:// */
+    SETOPT(h, CURLOPT_SSLCERT, s->client_cert);
+    SETOPT(h, CURLOPT_SSLCERTTYPE, s->client_cert ? "PEM" : NULL);
+    SETOPT(h, CURLOPT_SSLKEY, s->client_key);
+    SETOPT(h, CURLOPT_SSLKEYTYPE, s->client_key ? "PEM" : NULL);
+    SETOPT(h, CURLOPT_PINNEDPUBLICKEY, s->pinned_public_key);
+    double ct = s->connect_timeout > 0 && s->connect_timeout < s->timeout ? s->connect_timeout : s->timeout;
+    long ct_ms = (long)(ct * 1000.0);
+    SETOPT(h, CURLOPT_CONNECTTIMEOUT_MS, ct_ms < 1 ? 1L : ct_ms);
+    return 0;
+}
+
 int aura_http_post(struct aura_http *h, const struct aura_http_settings *s, const char *path, const char *body,
                    size_t len) {
+    return aura_http_post_encoded(h, s, path, body, len, NULL);
+}
+
+int aura_http_post_encoded(struct aura_http *h, const struct aura_http_settings *s, const char *path,
+                           const char *body, size_t len, const char *content_encoding) {
+    if (content_encoding && strcmp(content_encoding, "gzip") != 0)
+        return -EINVAL;
     if (h->busy)
         return -EBUSY;
     int n = snprintf(h->url, sizeof h->url, "%s%s", s->endpoint, path);
@@ -144,7 +177,7 @@ int aura_http_post(struct aura_http *h, const struct aura_http_settings *s, cons
     SETOPT(h, CURLOPT_POST, 1L);
     SETOPT(h, CURLOPT_POSTFIELDS, body);
     SETOPT(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-    SETOPT(h, CURLOPT_HTTPHEADER, h->headers);
+    SETOPT(h, CURLOPT_HTTPHEADER, content_encoding ? h->headers_gzip : h->headers);
     SETOPT(h, CURLOPT_USERAGENT, "auralog-bridge/" PACKAGE_VERSION);
     SETOPT(h, CURLOPT_FOLLOWLOCATION, 0L);
     SETOPT(h, CURLOPT_SSL_VERIFYPEER, 1L);
@@ -154,7 +187,9 @@ int aura_http_post(struct aura_http *h, const struct aura_http_settings *s, cons
     if (s->ca_file)
         SETOPT(h, CURLOPT_CAINFO, s->ca_file);
     SETOPT(h, CURLOPT_TIMEOUT_MS, timeout_ms);
-    SETOPT(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+    int r = set_network_options(h, s);
+    if (r < 0)
+        return r;
     SETOPT(h, CURLOPT_NOSIGNAL, 1L);
     SETOPT(h, CURLOPT_TCP_KEEPALIVE, 1L);
     SETOPT(h, CURLOPT_WRITEFUNCTION, discard_body);

@@ -12,7 +12,7 @@
 enum aura_outcome {
     AURA_OUTCOME_OK,       /* 2xx */
     AURA_OUTCOME_RETRY,    /* network error, timeout, 408, 429, 5xx */
-    AURA_OUTCOME_CONFIG,   /* 401, 403, 3xx: never drop, retry at retry_max, warn */
+    AURA_OUTCOME_CONFIG,   /* 401, 403, 415, 3xx: never drop, retry at retry_max, warn */
     AURA_OUTCOME_REJECTED, /* 400, 413, 422, other 4xx: split, drop what is rejected alone */
 };
 
@@ -27,6 +27,12 @@ struct aura_http_settings {
     const char *endpoint; /* no trailing '/' */
     const char *ca_file;  /* NULL: system trust store only */
     double timeout;       /* seconds */
+    /* SPEC §13; NULL or 0 = unset */
+    const char *proxy;             /* http://host:port; NULL: direct, whatever the environment says */
+    const char *client_cert;       /* PEM, mutual TLS */
+    const char *client_key;        /* PEM */
+    const char *pinned_public_key; /* sha256//BASE64[;sha256//...] */
+    double connect_timeout;        /* seconds; 0: same as timeout */
 };
 
 /* One connection (reused easy handle) carrying one request at a time. */
@@ -34,6 +40,7 @@ struct aura_http {
     struct aura_transfer transfer; /* must stay first */
     CURL *easy;
     struct curl_slist *headers;
+    struct curl_slist *headers_gzip; /* the same plus Content-Encoding: gzip */
     struct aura_loop *loop;
     bool busy;
     long status;                   /* of the last completed request */
@@ -51,5 +58,9 @@ void aura_http_cleanup(struct aura_http *h);
 /* Start POST {endpoint}{path} with body (must stay valid until done). */
 int aura_http_post(struct aura_http *h, const struct aura_http_settings *s, const char *path, const char *body,
                    size_t len);
+/* The same with a Content-Encoding header ("gzip", or NULL for none): body
+ * is already encoded so. */
+int aura_http_post_encoded(struct aura_http *h, const struct aura_http_settings *s, const char *path,
+                           const char *body, size_t len, const char *content_encoding);
 /* One line describing the last failure: "HTTP 503" or curl's error text. */
 const char *aura_http_describe(const struct aura_http *h, char *buf, size_t size);

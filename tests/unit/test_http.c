@@ -15,6 +15,7 @@ int main(void) {
         {301, AURA_OUTCOME_CONFIG},   {302, AURA_OUTCOME_CONFIG},     {307, AURA_OUTCOME_CONFIG},
         {308, AURA_OUTCOME_CONFIG},   {400, AURA_OUTCOME_REJECTED},   {404, AURA_OUTCOME_REJECTED},
         {413, AURA_OUTCOME_REJECTED}, {422, AURA_OUTCOME_REJECTED},   {100, AURA_OUTCOME_RETRY},
+        {415, AURA_OUTCOME_CONFIG},
     };
     for (size_t i = 0; i < sizeof cls / sizeof cls[0]; i++)
         CHECK_INT(aura_http_classify(cls[i].status), cls[i].want, "HTTP %ld is classified right", cls[i].status);
