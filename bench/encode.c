@@ -16,7 +16,7 @@
 
 #include <json-c/json.h>
 
-#include "config.h"
+#include "settings.h"
 #include "entry.h"
 #include "global.h"
 #include "host.h"
@@ -157,7 +157,7 @@ int main(int argc, char **argv) {
     make_pool();
 
     struct aura_kv kv[] = {{(char *)"app", (char *)"checkout-service"}};
-    struct aura_config cfg;
+    struct aura_settings cfg;
     memset(&cfg, 0, sizeof(cfg));
     cfg.global = kv;
     cfg.n_global = 1;

@@ -10,7 +10,7 @@
  * the cursor moves past them too.  At the end of the journal the reader
  * sleeps on sd-journal's inotify fd; while the forwarder is full it stops
  * watching that fd until the forwarder says there is room. */
-#include "config.h"
+#include "settings.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -150,7 +150,7 @@ static void replace(char **slot, const char *value) {
 
 static int jr_apply(struct aura_app *app, char *err, size_t errlen) {
     struct jr *jr = app->userdata;
-    struct aura_config *cfg = app->cfg;
+    struct aura_settings *cfg = app->cfg;
     int cli = !!jr->opt_directory + !!jr->opt_namespace + (jr->n_files > 0);
 
     if (cli > 1) {
@@ -412,7 +412,7 @@ static void on_watchdog(struct aura_loop *loop, void *userdata) {
 
 static int jr_start(struct aura_app *app) {
     struct jr *jr = app->userdata;
-    const struct aura_config *cfg = app->cfg;
+    const struct aura_settings *cfg = app->cfg;
     struct jr_source src = {cfg->journal_namespace, cfg->directory, jr->opt_files};
     struct jr_filter filter = {cfg->units, cfg->identifiers, cfg->min_priority};
     char *cursor = NULL;
@@ -543,9 +543,9 @@ static bool str_equal(const char *a, const char *b) {
     return a == b || (a && b && strcmp(a, b) == 0);
 }
 
-static int jr_reload(struct aura_app *app, const struct aura_config *newcfg) {
+static int jr_reload(struct aura_app *app, const struct aura_settings *newcfg) {
     struct jr *jr = app->userdata;
-    const struct aura_config *old = app->cfg;
+    const struct aura_settings *old = app->cfg;
     jr_map_set_fields(&jr->map, newcfg->fields, newcfg->all_fields);
     if (!strv_equal(old->units, newcfg->units) || !strv_equal(old->identifiers, newcfg->identifiers) ||
         old->min_priority != newcfg->min_priority)

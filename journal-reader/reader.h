@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "settings.h"
 #include "map.h"
 
 struct jr_reader;

@@ -4,7 +4,7 @@
  * turns each into an entry (input.c) and hands it to the core; with
  * --confirm speaks omprog's confirmMessages/useTransactions protocol
  * (protocol.c) on stdout.  Diagnostics go to stderr (omprog's output=). */
-#include "config.h"
+#include "settings.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -366,7 +366,7 @@ static void fe_finish(struct aura_app *app) {
     aura_buf_free(&p->in);
 }
 
-static int fe_reload(struct aura_app *app, const struct aura_config *newcfg) {
+static int fe_reload(struct aura_app *app, const struct aura_settings *newcfg) {
     (void)app;
     (void)newcfg;
     return 0; /* everything the plugin uses of the config lives in the core */

@@ -6,7 +6,7 @@
  * on EOF waits until every entry is acknowledged, then exits 0.  With
  * --acks FILE it appends "acked W" whenever the watermark moves, so a test
  * can see acknowledgements.  Under backpressure it stops reading stdin. */
-#include "config.h"
+#include "settings.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -4,7 +4,7 @@
 #
 #   tests/fuzz/build.sh OUT_DIR [CONFIGURED_BUILD_DIR]
 #
-# OUT_DIR gets one binary per target (fuzz_json fuzz_entry fuzz_config
+# OUT_DIR gets one binary per target (fuzz_json fuzz_entry fuzz_settings
 # fuzz_input fuzz_sd fuzz_journal_map).  The generated auraconf.h is taken
 # from CONFIGURED_BUILD_DIR when given (or $top_builddir), else a minimal
 # one is written.  Needs clang and libclang-rt-14-dev (libFuzzer, ASan,
@@ -19,10 +19,10 @@ confdir=${2:-${top_builddir:-}}
 CC=${CC_FUZZ:-clang}
 sanitizers=${FUZZ_SANITIZERS:-address,undefined}
 
-TARGETS="fuzz_json fuzz_entry fuzz_config fuzz_input fuzz_sd fuzz_journal_map"
+TARGETS="fuzz_json fuzz_entry fuzz_settings fuzz_input fuzz_sd fuzz_journal_map"
 # Sources the targets need: the core minus the parts that need curl and the
 # event loop, plus the parsers of the two front ends.
-LIB_SOURCES="core/buf.c core/log.c core/level.c core/json.c core/entry.c core/global.c core/config.c
+LIB_SOURCES="lib/buf.c lib/log.c lib/level.c lib/json.c lib/entry.c lib/global.c lib/settings.c
              plugin/input.c plugin/sd.c journal-reader/map.c"
 
 command -v "$CC" >/dev/null || { echo "build.sh: $CC not found (apt-get install clang libclang-rt-14-dev)" >&2; exit 1; }
@@ -52,13 +52,13 @@ deps_cflags=$(pkg-config --cflags json-c inih)
 deps_libs=$(pkg-config --libs json-c inih)
 CFLAGS_COMMON="-g -O1 -std=gnu11 -fno-omit-frame-pointer -fno-sanitize-recover=all
     -Wall -Wextra -Wno-unused-parameter
-    -include $out/auraconf.h -I$src/core -I$src/plugin -I$src/journal-reader
+    -include $out/auraconf.h -I$src/lib -I$src/plugin -I$src/journal-reader
     -DSYSCONFDIR=\"/etc\" -DLOCALSTATEDIR=\"/var\" $deps_cflags"
 
 # compile only what changed (sources, headers, flags)
 stamp_of() { cat "$@" "$out/auraconf.h" 2>/dev/null | cksum | cut -d' ' -f1; }
 flags_sum=$(printf '%s %s %s' "$CC" "$sanitizers" "$CFLAGS_COMMON" | cksum | cut -d' ' -f1)
-hdr_sum=$(stamp_of "$src"/core/*.h "$src"/plugin/*.h "$src"/journal-reader/*.h "$here"/fuzz.h)
+hdr_sum=$(stamp_of "$src"/lib/*.h "$src"/plugin/*.h "$src"/journal-reader/*.h "$here"/fuzz.h)
 
 objs=()
 for s in $LIB_SOURCES; do

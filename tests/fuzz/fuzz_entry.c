@@ -1,4 +1,4 @@
-/* fuzz_entry - one entry to the wire format (core/entry.c, core/global.c).
+/* fuzz_entry - one entry to the wire format (lib/entry.c, lib/global.c).
  *
  * The input is cut into chunks at 0xff bytes: a control chunk (level,
  * relayed, max_message_bytes, time), the message, the trace id, then

@@ -1,4 +1,4 @@
-/* fuzz_json - UTF-8 repair and the JSON writer (core/json.c).
+/* fuzz_json - UTF-8 repair and the JSON writer (lib/json.c).
  *
  * Whatever bytes come in, aura_json_string() must produce one JSON string
  * that json-c parses in strict mode with UTF-8 validation; when the input

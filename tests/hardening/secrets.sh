@@ -158,7 +158,7 @@ if [ -n "$cores" ]; then
     if grep -aqF -- "$TEST_API_KEY" "$cores"; then
         n=$((_tap_n + 1))
         _tap_n=$n
-        printf 'not ok %d - the core dump does not hold the key # TODO bug: the key is in the core dump (cfg->api_key and every request body hold it; only prctl(PR_SET_DUMPABLE, 0) or RLIMIT_CORE 0 at start in core/app.c keeps it out)\n' "$n"
+        printf 'not ok %d - the core dump does not hold the key # TODO bug: the key is in the core dump (cfg->api_key and every request body hold it; only prctl(PR_SET_DUMPABLE, 0) or RLIMIT_CORE 0 at start in lib/app.c keeps it out)\n' "$n"
     else
         pass "the core dump does not hold the key"
     fi

@@ -6,7 +6,7 @@
 
 #include <json-c/json.h>
 
-#include "config.h"
+#include "settings.h"
 #include "entry.h"
 #include "global.h"
 #include "host.h"
@@ -257,7 +257,7 @@ static void test_duplicates_and_reuse(void) {
 
 static void test_with_global(void) {
     struct aura_kv kv[] = {{(char *)"app", (char *)"checkout"}, {(char *)"program", (char *)"global-prog"}};
-    struct aura_config cfg;
+    struct aura_settings cfg;
     memset(&cfg, 0, sizeof(cfg));
     cfg.global = kv;
     cfg.n_global = 2;

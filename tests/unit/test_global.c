@@ -3,7 +3,7 @@
 
 #include <json-c/json.h>
 
-#include "config.h"
+#include "settings.h"
 #include "entry.h"
 #include "global.h"
 #include "host.h"
@@ -52,7 +52,7 @@ static const char *flat(struct json_object *o, char *out, size_t n) {
 }
 
 static void test_new(void) {
-    struct aura_config cfg;
+    struct aura_settings cfg;
     memset(&cfg, 0, sizeof(cfg));
     cfg.global = static_pairs;
     cfg.n_global = 3;
@@ -88,7 +88,7 @@ static void test_new(void) {
 }
 
 static void test_merge(void) {
-    struct aura_config cfg;
+    struct aura_settings cfg;
     memset(&cfg, 0, sizeof(cfg));
     cfg.global = static_pairs;
     cfg.n_global = 2;

@@ -1,6 +1,6 @@
 /* test_input - omprog input lines -> entries (plugin/input.c): the shipped
  * JSON template, raw syslog lines with and without <PRI>, bad input. */
-#include "config.h"
+#include "settings.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /* test_protocol - omprog confirmMessages/transaction state machine
  * (plugin/protocol.c), driven with a fake core. */
-#include "config.h"
+#include "settings.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* test_sd - RFC 5424 structured-data parser (plugin/sd.c). */
-#include "config.h"
+#include "settings.h"
 
 #include <errno.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* test_state - the cursor state file: atomic write, read back, bad content. */
-#include "config.h"
+#include "settings.h"
 
 #include <dirent.h>
 #include <errno.h>

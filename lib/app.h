@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "settings.h"
 #include "forwarder.h"
 
 struct aura_loop;
@@ -44,7 +44,7 @@ struct aura_frontend {
     void (*finish)(struct aura_app *app);
     /* SIGHUP with a valid new config: adopt what the front end uses of it.
      * 0, or negative errno to refuse (the old config stays). */
-    int (*reload)(struct aura_app *app, const struct aura_config *newcfg);
+    int (*reload)(struct aura_app *app, const struct aura_settings *newcfg);
     /* Append front-end fields to the SIGUSR1 stats line (may be NULL). */
     void (*stats)(struct aura_app *app, char *out, size_t size);
 };
@@ -55,7 +55,7 @@ struct aura_app {
     const char *config_path;
     bool check, use_stdout, verbose;
     enum aura_full_policy full_policy; /* starts as fe->full_policy; parse_option may change it */
-    struct aura_config *cfg;
+    struct aura_settings *cfg;
     struct aura_host *host;
     struct aura_global *global;
     struct aura_loop *loop;

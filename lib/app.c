@@ -1,6 +1,6 @@
 /* app.c - the frame both programs run in: command line, configuration,
  * loop, forwarder, signals, capture_errors. */
-#include "config.h"
+#include "settings.h"
 
 #include "app.h"
 
@@ -117,7 +117,7 @@ static void crash_handler(int signo) {
 }
 
 static void crash_setup(struct app_state *s) {
-    const struct aura_config *cfg = s->app.cfg;
+    const struct aura_settings *cfg = s->app.cfg;
     s->crash_path[0] = '\0';
     if (!cfg->capture_errors || !cfg->state_file || s->app.use_stdout)
         return;
@@ -238,24 +238,24 @@ void aura_app_drain_and_exit(struct aura_app *app, bool wait_forever) {
 static unsigned config_flags(const struct aura_app *app, bool explicit_path) {
     unsigned flags = 0;
     if (app->use_stdout)
-        flags |= AURA_CONFIG_KEY_OPTIONAL;
+        flags |= AURA_SETTINGS_KEY_OPTIONAL;
     if (app->use_stdout && !explicit_path)
-        flags |= AURA_CONFIG_MISSING_OK;
+        flags |= AURA_SETTINGS_MISSING_OK;
     return flags;
 }
 
-static int load_config(struct aura_app *app, bool explicit_path, struct aura_config **ret, char *err, size_t errlen) {
-    struct aura_config *cfg = NULL;
-    int r = aura_config_load(app->config_path, config_flags(app, explicit_path), &cfg, err, errlen);
+static int load_config(struct aura_app *app, bool explicit_path, struct aura_settings **ret, char *err, size_t errlen) {
+    struct aura_settings *cfg = NULL;
+    int r = aura_settings_load(app->config_path, config_flags(app, explicit_path), &cfg, err, errlen);
     if (r < 0)
         return r;
     if (app->fe->apply) {
-        struct aura_config *saved = app->cfg;
+        struct aura_settings *saved = app->cfg;
         app->cfg = cfg; /* apply() works on app->cfg */
         r = app->fe->apply(app, err, errlen);
         app->cfg = saved;
         if (r < 0) {
-            aura_config_free(cfg);
+            aura_settings_free(cfg);
             return r;
         }
     }
@@ -266,7 +266,7 @@ static int load_config(struct aura_app *app, bool explicit_path, struct aura_con
 static void reload(struct app_state *s) {
     struct aura_app *app = &s->app;
     char err[1024] = "";
-    struct aura_config *cfg = NULL;
+    struct aura_settings *cfg = NULL;
     int r = load_config(app, s->explicit_config, &cfg, err, sizeof err);
     if (r < 0) {
         char msg[1200];
@@ -278,7 +278,7 @@ static void reload(struct app_state *s) {
     if (app->fe->reload && (r = app->fe->reload(app, cfg)) < 0) {
         aura_log(AURA_LOG_ERR, "reload refused by %s (%s), keeping the previous configuration", app->fe->program,
                  strerror(-r));
-        aura_config_free(cfg);
+        aura_settings_free(cfg);
         return;
     }
     struct aura_host *host = NULL;
@@ -288,7 +288,7 @@ static void reload(struct app_state *s) {
     aura_forwarder_reconfigure(app->fwd, cfg, global);
     aura_global_free(app->global);
     aura_host_free(app->host);
-    aura_config_free(app->cfg);
+    aura_settings_free(app->cfg);
     app->cfg = cfg;
     app->host = host;
     app->global = global;
@@ -448,7 +448,7 @@ int aura_app_main(const struct aura_frontend *fe, int argc, char **argv) {
         goto out;
     }
     if (app->check) {
-        aura_config_print(app->cfg, stdout);
+        aura_settings_print(app->cfg, stdout);
         fprintf(stderr, "%s: configuration OK\n", fe->program);
         rc = 0;
         goto out;
@@ -508,7 +508,7 @@ out:
     aura_loop_free(app->loop);
     aura_global_free(app->global);
     aura_host_free(app->host);
-    aura_config_free(app->cfg);
+    aura_settings_free(app->cfg);
     curl_global_cleanup();
 out_opts:
     free(opts);

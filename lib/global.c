@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "settings.h"
 #include "entry.h"
 #include "host.h"
 #include "json.h"
@@ -32,7 +32,7 @@ static void add_pair(struct aura_global *g, size_t cap, const char *key, const c
     p->host_key = host_key;
 }
 
-struct aura_global *aura_global_new(const struct aura_config *cfg, const struct aura_host *host) {
+struct aura_global *aura_global_new(const struct aura_settings *cfg, const struct aura_host *host) {
     struct aura_global *g = aura_calloc(1, sizeof(*g));
     size_t n_static = cfg ? cfg->n_global : 0;
     size_t cap = n_static + 5;

@@ -1,4 +1,4 @@
-/* test_config - the INI configuration: every class of bad input gives an
+/* test_settings - the INI configuration: every class of bad input gives an
  * error naming file, line and key; defaults; every key parsed; the API key
  * never appears in an error, in --check output or in a warning.
  *
@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "settings.h"
 #include "tap.h"
 
 #define FIX "tests/fixtures/config/"
@@ -21,7 +21,7 @@
 #define INLINE_KEY "SECRET-inline-value"
 #define FILE_KEY "file-key-SECRET-77"
 
-static char tmpdir[] = "/tmp/test_config.XXXXXX";
+static char tmpdir[] = "/tmp/test_settings.XXXXXX";
 
 /* Every secret a fixture may hold; none may ever be printed. */
 static int has_secret(const char *s) {
@@ -55,7 +55,7 @@ static const struct bad_case bad_cases[] = {
     {FIX "two-sources.conf", 0, -EINVAL,
      FIX "two-sources.conf:4: api_key_env: only one of api_key, api_key_file and api_key_env may be set "
          "(another was set on line 2)"},
-    {FIX "two-sources.conf", AURA_CONFIG_KEY_OPTIONAL, -EINVAL,
+    {FIX "two-sources.conf", AURA_SETTINGS_KEY_OPTIONAL, -EINVAL,
      FIX "two-sources.conf:4: api_key_env: only one of api_key, api_key_file and api_key_env may be set "
          "(another was set on line 2)"},
     {FIX "no-source.conf", 0, -EINVAL,
@@ -98,7 +98,7 @@ static const struct bad_case bad_cases[] = {
     {FIX "empty-api-key.conf", 0, -EINVAL, FIX "empty-api-key.conf:2: api_key: must not be empty"},
     {FIX "long-line.conf", 0, -EINVAL, FIX "long-line.conf:7: start: must be head, tail or boot, got \"sideways\""},
     {FIX "does-not-exist.conf", 0, -ENOENT, FIX "does-not-exist.conf: cannot open: No such file or directory"},
-    {FIX "does-not-exist.conf", AURA_CONFIG_MISSING_OK, -EINVAL,
+    {FIX "does-not-exist.conf", AURA_SETTINGS_MISSING_OK, -EINVAL,
      FIX "does-not-exist.conf: api_key: missing, set one of api_key, api_key_file or api_key_env in [auralog]"},
     {"tests/fixtures/config", 0, -EISDIR, "tests/fixtures/config: cannot open: Is a directory"},
 };
@@ -106,27 +106,27 @@ static const struct bad_case bad_cases[] = {
 static void test_bad_inputs(void) {
     for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
         const struct bad_case *c = &bad_cases[i];
-        struct aura_config *cfg = (struct aura_config *)0x1;
+        struct aura_settings *cfg = (struct aura_settings *)0x1;
         char err[512] = "";
-        int r = aura_config_load(c->file, c->flags, &cfg, err, sizeof(err));
+        int r = aura_settings_load(c->file, c->flags, &cfg, err, sizeof(err));
         CHECK_INT(r, c->r, "%s: load fails with %d", c->file, c->r);
         CHECK_STR(err, c->err, "%s: error message", c->file);
         CHECK(!has_secret(err), "%s: no key in the error", c->file);
-        CHECK(cfg == (struct aura_config *)0x1, "%s: *ret untouched", c->file);
+        CHECK(cfg == (struct aura_settings *)0x1, "%s: *ret untouched", c->file);
     }
 }
 
-static struct aura_config *load_ok(const char *path, unsigned flags) {
-    struct aura_config *cfg = NULL;
+static struct aura_settings *load_ok(const char *path, unsigned flags) {
+    struct aura_settings *cfg = NULL;
     char err[512] = "";
-    int r = aura_config_load(path, flags, &cfg, err, sizeof(err));
+    int r = aura_settings_load(path, flags, &cfg, err, sizeof(err));
     CHECK_INT(r, 0, "%s: loads", path);
     if (r < 0)
         printf("#   error: %s\n", err);
     return r < 0 ? NULL : cfg;
 }
 
-static void check_defaults(const struct aura_config *cfg, const char *what) {
+static void check_defaults(const struct aura_settings *cfg, const char *what) {
     CHECK_STR(cfg->environment, "production", "%s: environment", what);
     CHECK_STR(cfg->endpoint, "https://ingest.auralog.ai", "%s: endpoint", what);
     CHECK(!cfg->allow_insecure_endpoint, "%s: allow_insecure_endpoint false", what);
@@ -147,15 +147,15 @@ static void check_defaults(const struct aura_config *cfg, const char *what) {
 }
 
 static void test_defaults(void) {
-    struct aura_config *cfg = aura_config_new_defaults();
+    struct aura_settings *cfg = aura_settings_new_defaults();
     check_defaults(cfg, "built-in");
     CHECK(cfg->path == NULL && cfg->api_key == NULL && cfg->key_source == AURA_KEY_NONE, "built-in: no path, no key");
     char err[256];
-    CHECK_INT(aura_config_validate(cfg, AURA_CONFIG_KEY_OPTIONAL, err, sizeof(err)), 0, "defaults valid without key");
-    CHECK_INT(aura_config_validate(cfg, 0, err, sizeof(err)), -EINVAL, "defaults invalid when a key is needed");
+    CHECK_INT(aura_settings_validate(cfg, AURA_SETTINGS_KEY_OPTIONAL, err, sizeof(err)), 0, "defaults valid without key");
+    CHECK_INT(aura_settings_validate(cfg, 0, err, sizeof(err)), -EINVAL, "defaults invalid when a key is needed");
     CHECK_STR(err, "api_key: missing, set one of api_key, api_key_file or api_key_env in [auralog]",
               "defaults: missing key message");
-    aura_config_free(cfg);
+    aura_settings_free(cfg);
 
     cfg = load_ok(FIX "minimal.conf", 0);
     if (cfg) {
@@ -165,30 +165,30 @@ static void test_defaults(void) {
         CHECK_STR(cfg->api_key_env, "AURA_TEST_API_KEY", "api_key_env: name kept");
         CHECK_STR(cfg->path, FIX "minimal.conf", "path kept");
     }
-    aura_config_free(cfg);
+    aura_settings_free(cfg);
 
     /* An empty variable is as good as unset; the message names it, never a value. */
     setenv("AURA_TEST_UNSET_VARIABLE", "", 1);
     cfg = NULL;
-    CHECK_INT(aura_config_load(FIX "unset-env.conf", 0, &cfg, err, sizeof(err)), -EINVAL, "empty env var: error");
+    CHECK_INT(aura_settings_load(FIX "unset-env.conf", 0, &cfg, err, sizeof(err)), -EINVAL, "empty env var: error");
     CHECK_STR(err, FIX "unset-env.conf:2: api_key_env: environment variable AURA_TEST_UNSET_VARIABLE is unset or empty",
               "empty env var: message");
     unsetenv("AURA_TEST_UNSET_VARIABLE");
 
-    cfg = load_ok(FIX "no-source.conf", AURA_CONFIG_KEY_OPTIONAL);
+    cfg = load_ok(FIX "no-source.conf", AURA_SETTINGS_KEY_OPTIONAL);
     CHECK(cfg && cfg->api_key == NULL && cfg->key_source == AURA_KEY_NONE, "KEY_OPTIONAL: no key is fine");
-    aura_config_free(cfg);
+    aura_settings_free(cfg);
 
-    cfg = load_ok(FIX "does-not-exist.conf", AURA_CONFIG_MISSING_OK | AURA_CONFIG_KEY_OPTIONAL);
+    cfg = load_ok(FIX "does-not-exist.conf", AURA_SETTINGS_MISSING_OK | AURA_SETTINGS_KEY_OPTIONAL);
     if (cfg) {
         check_defaults(cfg, "missing file");
         CHECK(cfg->path == NULL, "missing file: path NULL (built-in defaults)");
     }
-    aura_config_free(cfg);
+    aura_settings_free(cfg);
 }
 
 static void test_every_key(void) {
-    struct aura_config *cfg = load_ok(FIX "full.conf", 0);
+    struct aura_settings *cfg = load_ok(FIX "full.conf", 0);
     if (!cfg)
         return;
     CHECK_STR(cfg->api_key, ENV_KEY, "full: api_key");
@@ -231,7 +231,7 @@ static void test_every_key(void) {
     CHECK(cfg->fields && cfg->fields[0] && cfg->fields[1] && !cfg->fields[2] && !cfg->all_fields, "full: 2 fields");
     if (cfg->fields && cfg->fields[0])
         CHECK_STR(cfg->fields[0], "_SYSTEMD_SLICE", "full: field as written");
-    aura_config_free(cfg);
+    aura_settings_free(cfg);
 
     cfg = load_ok(FIX "fields-all.conf", 0);
     if (cfg) {
@@ -239,16 +239,16 @@ static void test_every_key(void) {
         CHECK_INT(cfg->min_priority, 3, "min_priority as a number");
         CHECK_INT(cfg->start, AURA_START_HEAD, "start = head");
     }
-    aura_config_free(cfg);
+    aura_settings_free(cfg);
 
     cfg = load_ok(FIX "http-allowed.conf", 0);
     if (cfg)
         CHECK_STR(cfg->endpoint, "http://127.0.0.1:8080", "http:// accepted with allow_insecure_endpoint");
-    aura_config_free(cfg);
+    aura_settings_free(cfg);
 }
 
 static void test_comments(void) {
-    struct aura_config *cfg = load_ok(FIX "comments.conf", 0);
+    struct aura_settings *cfg = load_ok(FIX "comments.conf", 0);
     if (!cfg)
         return;
     CHECK_STR(cfg->environment, "staging", "inline ' ; comment' stripped");
@@ -260,17 +260,17 @@ static void test_comments(void) {
         CHECK_STR(cfg->global[2].value, "two  words", "inner blanks kept");
         CHECK_STR(cfg->global[3].value, "", "empty value");
     }
-    aura_config_free(cfg);
+    aura_settings_free(cfg);
 
     cfg = load_ok(FIX "multiline.conf", 0);
     if (cfg)
         CHECK(cfg->flush_interval == 3, "an indented line is a key, not a continuation");
-    aura_config_free(cfg);
+    aura_settings_free(cfg);
 
     cfg = load_ok(FIX "long-value.conf", 0);
     CHECK(cfg && cfg->n_global == 2 && strlen(cfg->global[0].value) == 1000, "a 1000-byte value is kept whole");
     CHECK(cfg && cfg->n_global == 2 && strcmp(cfg->global[1].key, "short") == 0, "the line after it is its own key");
-    aura_config_free(cfg);
+    aura_settings_free(cfg);
 }
 
 static char *slurp(FILE *f) {
@@ -313,7 +313,7 @@ static char *capture_stderr(void (*fn)(void *), void *arg) {
 struct load_call {
     const char *path;
     int r;
-    struct aura_config *cfg;
+    struct aura_settings *cfg;
     char err[512];
 };
 
@@ -321,7 +321,7 @@ static void do_load(void *arg) {
     struct load_call *c = arg;
     c->cfg = NULL;
     c->err[0] = '\0';
-    c->r = aura_config_load(c->path, 0, &c->cfg, c->err, sizeof(c->err));
+    c->r = aura_settings_load(c->path, 0, &c->cfg, c->err, sizeof(c->err));
 }
 
 static size_t count_lines(const char *s) {
@@ -347,7 +347,7 @@ static void test_key_file(void) {
     }
     CHECK_STR(out, "", "key file 0600: no warning");
     free(out);
-    aura_config_free(c.cfg);
+    aura_settings_free(c.cfg);
 
     chmod(key, 0640);
     out = capture_stderr(do_load, &c);
@@ -358,7 +358,7 @@ static void test_key_file(void) {
     CHECK(!has_secret(out), "key file 0640: warning does not hold the key");
     printf("# warning: %s", out);
     free(out);
-    aura_config_free(c.cfg);
+    aura_settings_free(c.cfg);
 
     char *two = write_tmp("two_lines", "first-SECRET\nsecond\n", 0600);
     snprintf(conf, sizeof(conf), "[auralog]\n\napi_key_file = %s\n", two);
@@ -389,7 +389,7 @@ static void test_key_file(void) {
     CHECK(!has_secret(out), "inline key: warning does not hold the key");
     if (c.cfg)
         CHECK_STR(c.cfg->api_key, INLINE_KEY, "inline key: value");
-    aura_config_free(c.cfg);
+    aura_settings_free(c.cfg);
     free(out);
 
     /* A line longer than 8 KiB is refused rather than cut. */
@@ -418,11 +418,11 @@ static void test_print(void) {
     char *key = write_tmp("print_key", FILE_KEY "\n", 0600);
 
     /* Every key of the table shows up, effective values, no secret. */
-    struct aura_config *cfg = load_ok(FIX "full.conf", 0);
+    struct aura_settings *cfg = load_ok(FIX "full.conf", 0);
     if (!cfg)
         return;
     FILE *f = tmpfile();
-    aura_config_print(cfg, f);
+    aura_settings_print(cfg, f);
     char *out = slurp(f);
     fclose(f);
     static const char *const keys[] = {
@@ -442,34 +442,34 @@ static void test_print(void) {
 
     /* The printed form loads back to the same configuration. */
     char *again = write_tmp("printed.conf", out, 0600);
-    struct aura_config *cfg2 = load_ok(again, 0);
+    struct aura_settings *cfg2 = load_ok(again, 0);
     if (cfg2) {
         f = tmpfile();
-        aura_config_print(cfg2, f);
+        aura_settings_print(cfg2, f);
         char *out2 = slurp(f);
         fclose(f);
         const char *body1 = strchr(out, '\n'), *body2 = strchr(out2, '\n');
         CHECK_STR(body2, body1, "printed config loads back to the same values");
         free(out2);
     }
-    aura_config_free(cfg2);
+    aura_settings_free(cfg2);
     free(again);
     free(out);
-    aura_config_free(cfg);
+    aura_settings_free(cfg);
 
     /* Inline key: redacted; key file: its path. */
     char *path = write_tmp("print_inline.conf", "[auralog]\napi_key = " INLINE_KEY "\n", 0600);
     cfg = load_ok(path, 0);
     if (cfg) {
         f = tmpfile();
-        aura_config_print(cfg, f);
+        aura_settings_print(cfg, f);
         out = slurp(f);
         fclose(f);
         CHECK(strstr(out, "\n; api_key = (set in the file, redacted)\n") != NULL, "print (inline key): redacted, as a comment so the output loads back");
         CHECK(!has_secret(out), "print (inline key): no key");
         free(out);
     }
-    aura_config_free(cfg);
+    aura_settings_free(cfg);
     free(path);
 
     snprintf(conf, sizeof(conf), "[auralog]\napi_key_file = %s\n", key);
@@ -477,7 +477,7 @@ static void test_print(void) {
     cfg = load_ok(path, 0);
     if (cfg) {
         f = tmpfile();
-        aura_config_print(cfg, f);
+        aura_settings_print(cfg, f);
         out = slurp(f);
         fclose(f);
         char want[512];
@@ -487,7 +487,7 @@ static void test_print(void) {
         CHECK(strstr(out, "api_key =") == NULL, "print (key file): no api_key line");
         free(out);
     }
-    aura_config_free(cfg);
+    aura_settings_free(cfg);
     free(path);
     free(key);
 }
@@ -531,12 +531,12 @@ static void test_shipped_conf(void) {
         char *text = slurp(files[i]); /* written up to here: the position is the end */
         fclose(files[i]);
         char *path = write_tmp(names[i], text, 0600);
-        struct aura_config *cfg = load_ok(path, 0);
+        struct aura_settings *cfg = load_ok(path, 0);
         if (cfg) {
             check_defaults(cfg, names[i]);
             CHECK_STR(cfg->api_key, FILE_KEY, "%s: key from api_key_file", names[i]);
         }
-        aura_config_free(cfg);
+        aura_settings_free(cfg);
         free(path);
         free(text);
     }

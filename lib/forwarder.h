@@ -20,7 +20,7 @@
 #include <stdio.h>
 
 struct aura_loop;
-struct aura_config;
+struct aura_settings;
 struct aura_global;
 struct aura_entry;
 struct aura_forwarder;
@@ -54,7 +54,7 @@ struct aura_stats {
 /* out: when non-NULL, the --stdout sink: every request is written to out as
  * one JSON line {"path":"/v1/logs","body":{...}} instead of sent, with the
  * same batching, and acknowledged at once.  No API key needed then. */
-int aura_forwarder_new(struct aura_loop *loop, const struct aura_config *cfg, const struct aura_global *global,
+int aura_forwarder_new(struct aura_loop *loop, const struct aura_settings *cfg, const struct aura_global *global,
                        enum aura_full_policy policy, FILE *out, const struct aura_forwarder_hooks *hooks,
                        struct aura_forwarder **ret);
 void aura_forwarder_free(struct aura_forwarder *f);
@@ -77,7 +77,7 @@ uint64_t aura_forwarder_failing_us(const struct aura_forwarder *f);
  * cfg/global for everything queued from now on.  The forwarder does not own
  * cfg/global; the caller keeps the old ones alive until
  * aura_forwarder_idle_old() says they are no longer used. */
-int aura_forwarder_reconfigure(struct aura_forwarder *f, const struct aura_config *cfg,
+int aura_forwarder_reconfigure(struct aura_forwarder *f, const struct aura_settings *cfg,
                                const struct aura_global *global);
 
 void aura_forwarder_get_stats(const struct aura_forwarder *f, struct aura_stats *st);

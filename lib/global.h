@@ -11,7 +11,7 @@
 
 #include "buf.h"
 
-struct aura_config;
+struct aura_settings;
 struct aura_host;
 struct aura_entry;
 
@@ -28,7 +28,7 @@ struct aura_global {
 };
 
 /* host may be NULL (host_metadata = false); static pairs come from cfg. */
-struct aura_global *aura_global_new(const struct aura_config *cfg, const struct aura_host *host);
+struct aura_global *aura_global_new(const struct aura_settings *cfg, const struct aura_host *host);
 void aura_global_free(struct aura_global *g);
 
 /* Write the merged metadata members of e (no braces), separated by commas,

@@ -1,12 +1,12 @@
-/* fuzz_config - the INI configuration parser (core/config.c).
+/* fuzz_settings - the INI configuration parser (lib/settings.c).
  *
  * The input is a config file.  The target adds one API key source of its
  * own holding a marker secret, under its own [auralog] header, at a line
  * the input chooses (first byte):
  * inline api_key, api_key_file, or api_key_env.  Whatever the file says:
- *  - aura_config_load() never crashes or leaks;
+ *  - aura_settings_load() never crashes or leaks;
  *  - its error line, every warning it logs and the --check output
- *    (aura_config_print) never contain the secret;
+ *    (aura_settings_print) never contain the secret;
  *  - when it loads, the --check output loads back to the same
  *    configuration (printing it again gives the same text).
  * The file is a memfd opened through /proc/self/fd, so nothing touches the
@@ -19,7 +19,7 @@
 #include "fuzz.h"
 
 #include "buf.h"
-#include "config.h"
+#include "settings.h"
 #include "log.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -59,7 +59,7 @@ static int key_fd = -1;
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argc;
     (void)argv;
-    aura_log_init("fuzz_config", false);
+    aura_log_init("fuzz_settings", false);
     aura_log_set_hook(log_hook, NULL);
     setenv(KEY_ENV, SECRET, 1);
     key_fd = memfd_with("key", SECRET "\n", strlen(SECRET) + 1);
@@ -67,12 +67,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     return 0;
 }
 
-static char *print_config(const struct aura_config *cfg, size_t *len) {
+static char *print_config(const struct aura_settings *cfg, size_t *len) {
     char *text = NULL;
     FILE *f = open_memstream(&text, len);
     if (!f)
         abort();
-    aura_config_print(cfg, f);
+    aura_settings_print(cfg, f);
     fclose(f);
     return text;
 }
@@ -137,24 +137,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
     char err[512];
     memset(err, 'X', sizeof err);
-    struct aura_config *cfg = NULL;
-    unsigned flags = (mode == 0 && (at_line & 1)) ? AURA_CONFIG_KEY_OPTIONAL : 0;
-    int r = aura_config_load(path, flags, &cfg, err, sizeof err);
+    struct aura_settings *cfg = NULL;
+    unsigned flags = (mode == 0 && (at_line & 1)) ? AURA_SETTINGS_KEY_OPTIONAL : 0;
+    int r = aura_settings_load(path, flags, &cfg, err, sizeof err);
     close(fd);
     aura_buf_free(&text);
 
     if (r < 0) {
         if (cfg)
-            fuzz_fail("aura_config_load failed (%d) but set *ret", r);
+            fuzz_fail("aura_settings_load failed (%d) but set *ret", r);
         if (!memchr(err, '\0', sizeof err))
-            fuzz_fail("aura_config_load failed (%d) without a NUL-terminated error", r);
+            fuzz_fail("aura_settings_load failed (%d) without a NUL-terminated error", r);
         if (!err[0])
-            fuzz_fail("aura_config_load failed (%d) with an empty error", r);
+            fuzz_fail("aura_settings_load failed (%d) with an empty error", r);
         check_no_secret(err, strlen(err), "the error message");
         return 0;
     }
     if (r != 0 || !cfg)
-        fuzz_fail("aura_config_load returned %d, cfg %p", r, (void *)cfg);
+        fuzz_fail("aura_settings_load returned %d, cfg %p", r, (void *)cfg);
     if (!cfg->api_key || strcmp(cfg->api_key, SECRET) != 0)
         fuzz_fail("loaded, but the key is not the one from our key line");
     if (!(cfg->flush_interval > 0) || cfg->max_batch_entries < 1 || !cfg->endpoint || !cfg->environment ||
@@ -168,8 +168,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     /* the --check output loads back to the same configuration */
     fd = memfd_with("printed.conf", out1, len1);
     snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-    struct aura_config *again = NULL;
-    r = aura_config_load(path, mode == 0 ? AURA_CONFIG_KEY_OPTIONAL : flags, &again, err, sizeof err);
+    struct aura_settings *again = NULL;
+    r = aura_settings_load(path, mode == 0 ? AURA_SETTINGS_KEY_OPTIONAL : flags, &again, err, sizeof err);
     close(fd);
     if (r < 0)
         fuzz_fail("the --check output does not load back: %s\n--- input:\n%.*s\n--- --check output:\n%s", err,
@@ -184,7 +184,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     free(c2);
     free(out1);
     free(out2);
-    aura_config_free(again);
-    aura_config_free(cfg);
+    aura_settings_free(again);
+    aura_settings_free(cfg);
     return 0;
 }

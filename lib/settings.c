@@ -1,8 +1,8 @@
-/* config.c - the INI configuration (SPEC §6), parsed with libinih.
+/* settings.c - the INI configuration (SPEC §6), parsed with libinih.
  *
  * One table (struct option) drives parsing, defaults and --check output, as
  * fluent-bit's config maps do: a key, its type, its default as text and
- * where it lands in struct aura_config.  Defaults go through the same
+ * where it lands in struct aura_settings.  Defaults go through the same
  * parser as the file, so the two can never disagree.
  *
  * inih's handler on Debian has no line number, so lines are counted in the
@@ -10,7 +10,7 @@
  * inih never reports for a section without keys.  Values are never echoed
  * for keys that may hold the API key (api_key, and any unknown key: a
  * misspelt "api_kye = SECRET" must not print the secret). */
-#include "config.h"
+#include "settings.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -59,7 +59,7 @@ struct option {
     size_t min;      /* OPT_SIZE only */
 };
 
-#define OFF(member) offsetof(struct aura_config, member)
+#define OFF(member) offsetof(struct aura_settings, member)
 
 static const struct option options[] = {
     {"auralog", "api_key", OPT_KEY, OFF(api_key), NULL, 0},
@@ -100,7 +100,7 @@ static const char *const start_names[] = {
 
 /* Where messages come from: the file and, when known, the line of each key. */
 struct parse {
-    struct aura_config *cfg;
+    struct aura_settings *cfg;
     const char *path;
     unsigned flags;
     FILE *f;
@@ -140,7 +140,7 @@ __attribute__((format(printf, 5, 6))) static int fail(struct parse *p, int line,
     return r;
 }
 
-static void *field(struct aura_config *cfg, const struct option *o) {
+static void *field(struct aura_settings *cfg, const struct option *o) {
     return (char *)cfg + o->offset;
 }
 
@@ -233,7 +233,7 @@ static bool has_scheme(const char *v, const char *scheme) {
 
 /* Store one value; on a bad value fail() with the line and return < 0. */
 static int set_option(struct parse *p, const struct option *o, const char *v, int line) {
-    struct aura_config *cfg = p->cfg;
+    struct aura_settings *cfg = p->cfg;
     void *dst = field(cfg, o);
     const char *k = o->key;
 
@@ -368,7 +368,7 @@ static int set_option(struct parse *p, const struct option *o, const char *v, in
 /* inih handler: one "key = value" of the file. */
 static int handle_pair(void *user, const char *section, const char *key, const char *value) {
     struct parse *p = user;
-    struct aura_config *cfg = p->cfg;
+    struct aura_settings *cfg = p->cfg;
     int line = p->line;
 
     if (p->r)
@@ -440,7 +440,7 @@ static char *read_line(char *str, int num, void *stream) {
     return p->r ? NULL : s;
 }
 
-static void set_defaults(struct aura_config *cfg) {
+static void set_defaults(struct aura_settings *cfg) {
     struct parse p = {.cfg = cfg};
     for (size_t i = 0; i < N_OPTIONS; i++)
         if (options[i].def)
@@ -451,8 +451,8 @@ static void set_defaults(struct aura_config *cfg) {
     }
 }
 
-struct aura_config *aura_config_new_defaults(void) {
-    struct aura_config *cfg = aura_calloc(1, sizeof(*cfg));
+struct aura_settings *aura_settings_new_defaults(void) {
+    struct aura_settings *cfg = aura_calloc(1, sizeof(*cfg));
     set_defaults(cfg);
     return cfg;
 }
@@ -463,7 +463,7 @@ static bool is_blank(unsigned char c) {
 
 /* Read the key from api_key_file.  Warns when group or others may read it. */
 static int read_key_file(struct parse *p) {
-    struct aura_config *cfg = p->cfg;
+    struct aura_settings *cfg = p->cfg;
     const char *path = cfg->api_key_file;
     int line = p->key_line;
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -525,7 +525,7 @@ static int read_key_file(struct parse *p) {
 }
 
 static int resolve_key(struct parse *p) {
-    struct aura_config *cfg = p->cfg;
+    struct aura_settings *cfg = p->cfg;
     switch (cfg->key_source) {
     case AURA_KEY_NONE:
     case AURA_KEY_INLINE:
@@ -554,9 +554,9 @@ static int line_of(const struct parse *p, const char *key) {
 
 /* Checks across keys.  p carries the file and the line of each key. */
 static int check_whole(struct parse *p) {
-    const struct aura_config *cfg = p->cfg;
+    const struct aura_settings *cfg = p->cfg;
 
-    if (cfg->key_source == AURA_KEY_NONE && !(p->flags & AURA_CONFIG_KEY_OPTIONAL))
+    if (cfg->key_source == AURA_KEY_NONE && !(p->flags & AURA_SETTINGS_KEY_OPTIONAL))
         return fail(p, 0, "api_key", -EINVAL, "missing, set one of api_key, api_key_file or api_key_env in [auralog]");
     if (cfg->key_source != AURA_KEY_NONE && (!cfg->api_key || !*cfg->api_key))
         return fail(p, 0, "api_key", -EINVAL, "no key was read");
@@ -587,8 +587,8 @@ static int check_whole(struct parse *p) {
     return 0;
 }
 
-int aura_config_validate(const struct aura_config *cfg, unsigned flags, char *err, size_t errlen) {
-    struct parse p = {.cfg = (struct aura_config *)cfg, .path = cfg->path, .flags = flags, .err = err,
+int aura_settings_validate(const struct aura_settings *cfg, unsigned flags, char *err, size_t errlen) {
+    struct parse p = {.cfg = (struct aura_settings *)cfg, .path = cfg->path, .flags = flags, .err = err,
                       .errlen = errlen};
     return check_whole(&p);
 }
@@ -614,8 +614,8 @@ static void configure_inih(void) {
     ini_max_line = 2 * LINE_MAX_BYTES;
 }
 
-int aura_config_load(const char *path, unsigned flags, struct aura_config **ret, char *err, size_t errlen) {
-    struct aura_config *cfg = aura_config_new_defaults();
+int aura_settings_load(const char *path, unsigned flags, struct aura_settings **ret, char *err, size_t errlen) {
+    struct aura_settings *cfg = aura_settings_new_defaults();
     struct parse p = {.cfg = cfg, .path = path, .flags = flags, .at_line_start = true, .err = err, .errlen = errlen};
     int r;
 
@@ -630,7 +630,7 @@ int aura_config_load(const char *path, unsigned flags, struct aura_config **ret,
     }
     if (!p.f) {
         int e = errno;
-        if (e == ENOENT && (flags & AURA_CONFIG_MISSING_OK)) {
+        if (e == ENOENT && (flags & AURA_SETTINGS_MISSING_OK)) {
             r = check_whole(&p);
             goto done;
         }
@@ -657,14 +657,14 @@ int aura_config_load(const char *path, unsigned flags, struct aura_config **ret,
         r = check_whole(&p);
 done:
     if (r < 0) {
-        aura_config_free(cfg);
+        aura_settings_free(cfg);
         return r;
     }
     *ret = cfg;
     return 0;
 }
 
-void aura_config_free(struct aura_config *cfg) {
+void aura_settings_free(struct aura_settings *cfg) {
     if (!cfg)
         return;
     if (cfg->api_key) {
@@ -718,8 +718,8 @@ static void print_list(FILE *f, const char *key, char **l) {
     fputc('\n', f);
 }
 
-static void print_option(const struct aura_config *cfg, const struct option *o, FILE *f) {
-    void *v = field((struct aura_config *)cfg, o);
+static void print_option(const struct aura_settings *cfg, const struct option *o, FILE *f) {
+    void *v = field((struct aura_settings *)cfg, o);
     switch (o->type) {
     case OPT_KEY:
         if (cfg->key_source == AURA_KEY_INLINE)
@@ -769,7 +769,7 @@ static void print_option(const struct aura_config *cfg, const struct option *o, 
     }
 }
 
-void aura_config_print(const struct aura_config *cfg, FILE *f) {
+void aura_settings_print(const struct aura_settings *cfg, FILE *f) {
     fprintf(f, "; effective configuration%s%s\n", cfg->path ? " of " : " (built-in defaults)",
             cfg->path ? cfg->path : "");
     for (size_t s = 0; s < sizeof(sections) / sizeof(sections[0]); s++) {

@@ -11,7 +11,7 @@
  *   retryable  -> same items again after backoff (Retry-After honoured)
  *   401/403/3xx-> same items again every retry_max, cause logged once a minute
  *   other 4xx  -> split in halves until the rejected entry is alone; drop it. */
-#include "config.h"
+#include "settings.h"
 
 #include "forwarder.h"
 
@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "config.h"
+#include "settings.h"
 #include "entry.h"
 #include "http.h"
 #include "log.h"
@@ -90,7 +90,7 @@ static void settings_free(struct settings *s) {
     memset(s, 0, sizeof *s);
 }
 
-static void settings_from_config(struct settings *s, const struct aura_config *cfg) {
+static void settings_from_config(struct settings *s, const struct aura_settings *cfg) {
     settings_free(s);
     s->api_key = cfg->api_key ? aura_strdup(cfg->api_key) : NULL;
     s->endpoint = aura_strdup(cfg->endpoint ? cfg->endpoint : "");
@@ -417,7 +417,7 @@ static void lane_cleanup(struct lane *l) {
     aura_buf_free(&l->body);
 }
 
-int aura_forwarder_new(struct aura_loop *loop, const struct aura_config *cfg, const struct aura_global *global,
+int aura_forwarder_new(struct aura_loop *loop, const struct aura_settings *cfg, const struct aura_global *global,
                        enum aura_full_policy policy, FILE *out, const struct aura_forwarder_hooks *hooks,
                        struct aura_forwarder **ret) {
     struct aura_forwarder *f = aura_calloc(1, sizeof *f);
@@ -534,7 +534,7 @@ static void lane_retry_now(struct lane *l) {
     }
 }
 
-int aura_forwarder_reconfigure(struct aura_forwarder *f, const struct aura_config *cfg,
+int aura_forwarder_reconfigure(struct aura_forwarder *f, const struct aura_settings *cfg,
                                const struct aura_global *global) {
     /* What is queued was encoded under the old configuration and goes out as
      * it is; the new key, endpoint and limits apply to every request from now

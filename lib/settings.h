@@ -1,4 +1,4 @@
-/* config.h - the INI configuration shared by both programs (SPEC §6).
+/* settings.h - the INI configuration shared by both programs (SPEC §6).
  *
  * Parsed with libinih.  Unknown sections or keys, bad values and missing
  * required keys are errors naming file, line and key:
@@ -22,11 +22,11 @@ struct aura_kv {
     char *value;
 };
 
-struct aura_config {
+struct aura_settings {
     char *path; /* file it was read from, NULL for built-in defaults */
 
     /* [auralog] */
-    char *api_key; /* the secret; NULL when none (allowed with AURA_CONFIG_KEY_OPTIONAL) */
+    char *api_key; /* the secret; NULL when none (allowed with AURA_SETTINGS_KEY_OPTIONAL) */
     enum aura_key_source key_source;
     char *api_key_file; /* where it came from, for --check (never the key itself) */
     char *api_key_env;
@@ -64,26 +64,26 @@ struct aura_config {
 };
 
 enum {
-    AURA_CONFIG_KEY_OPTIONAL = 1 << 0, /* --stdout: no API key needed */
-    AURA_CONFIG_MISSING_OK = 1 << 1,   /* a missing file at path gives the built-in defaults */
+    AURA_SETTINGS_KEY_OPTIONAL = 1 << 0, /* --stdout: no API key needed */
+    AURA_SETTINGS_MISSING_OK = 1 << 1,   /* a missing file at path gives the built-in defaults */
 };
 
 /* Built-in defaults, no file. */
-struct aura_config *aura_config_new_defaults(void);
+struct aura_settings *aura_settings_new_defaults(void);
 
 /* Load path.  On error returns -errno (-EINVAL for content errors), *ret
  * untouched, and err holds one line: "FILE:LINE: KEY: what is wrong". */
-int aura_config_load(const char *path, unsigned flags, struct aura_config **ret, char *err, size_t errlen);
+int aura_settings_load(const char *path, unsigned flags, struct aura_settings **ret, char *err, size_t errlen);
 
 /* Checks that need the whole config (endpoint scheme vs
  * allow_insecure_endpoint, retry_initial <= retry_max, exactly one key
- * source...).  Called by aura_config_load; exposed for CLI overrides. */
-int aura_config_validate(const struct aura_config *cfg, unsigned flags, char *err, size_t errlen);
+ * source...).  Called by aura_settings_load; exposed for CLI overrides. */
+int aura_settings_validate(const struct aura_settings *cfg, unsigned flags, char *err, size_t errlen);
 
-void aura_config_free(struct aura_config *cfg);
+void aura_settings_free(struct aura_settings *cfg);
 
 /* Print the effective configuration as INI, every key, the API key shown
  * only as its source ("; api_key = (set in the file, redacted)" as a comment,
  * so the output loads back without turning that text into a key, or
  * "api_key_file = PATH"). */
-void aura_config_print(const struct aura_config *cfg, FILE *f);
+void aura_settings_print(const struct aura_settings *cfg, FILE *f);
