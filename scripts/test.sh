@@ -6,9 +6,12 @@
 #      sanitizer report fails its test);
 #   3. libFuzzer targets for a bounded time each, replaying the regressions;
 #   4. build the Debian package, install it, check it, purge it.
-# Last line: "N passed, N failed" (test points, summed over every stage).
+# Each test script's result is shown as it finishes; the last line is
+# "N passed, N failed, N skipped" (test points, each counted once, summed over
+# every stage).  One test: make -C _build check TESTS=tests/journal/follow.sh
 #   STAGES="build asan fuzz package"   stages to run (default: all)
 #   FUZZ_SECONDS=N                     seconds per fuzz target (default 20)
+#   SUITE_TESTS="tests/a.sh ..."       run only these tests in the build/asan stages
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -26,16 +29,10 @@ finish() {
 }
 has_stage() { case " $stages " in *" $1 "*) return 0 ;; esac; return 1; }
 
-count_suite_log() { # add the counts of one automake test-suite.log
-    local log=$1 n k
-    [ -f "$log" ] || return 0
-    for k in PASS XFAIL; do
-        n=$(sed -n "s/^# $k: *//p" "$log" | head -1); passed=$((passed + ${n:-0}))
-    done
-    n=$(sed -n 's/^# SKIP: *//p' "$log" | head -1); skipped=$((skipped + ${n:-0}))
-    for k in FAIL XPASS ERROR; do
-        n=$(sed -n "s/^# $k: *//p" "$log" | head -1); failed=$((failed + ${n:-0}))
-    done
+count_trs() { # add the test points of the automake .trs files under a build dir
+    local p f s
+    read -r p f s < <(sh "$top/scripts/tap-summary.sh" --count "$1")
+    passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 }
 count_tap() { # add the counts of TAP output in a file
     local f=$1 p fl s
@@ -66,12 +63,17 @@ run_suite() {
         grep -E "error|Error" "$dir/make.out" | head -40; failed=$((failed + 1)); return 1
     fi
     local status=0 only=()
-    if [ -n "${SUITE_EXCLUDE:-}" ]; then
+    if [ -n "${SUITE_TESTS:-}" ]; then
+        only=(TESTS="$SUITE_TESTS")
+    elif [ -n "${SUITE_EXCLUDE:-}" ]; then
         only=(TESTS="$(make -s -C "$dir" print-tests | tr ' ' '\n' | grep -vE "$SUITE_EXCLUDE" | tr '\n' ' ')")
     fi
-    make -C "$dir" -j"$jobs" check "${only[@]}" >"$dir/check.out" 2>&1 || status=1
-    grep -E "^(FAIL|ERROR|SKIP|XPASS|XFAIL):" "$dir/check.out" || true
-    count_suite_log "$dir/test-suite.log"
+    # one line per test script as it finishes (scripts/tap-summary.sh, on fd 5);
+    # make's own output, with every test point, goes to check.out
+    AURA_SUMMARY_FD=5 make -C "$dir" -j"$jobs" check "${only[@]}" \
+        LOG_DRIVER="env AM_TAP_AWK='\$(AWK)' \$(SHELL) $top/scripts/tap-summary.sh \$(top_srcdir)/build-aux/tap-driver.sh" \
+        5>&1 >"$dir/check.out" 2>&1 || status=1
+    count_trs "$dir"
     if [ "$status" -ne 0 ]; then
         show_failures "$dir" "$dir/check.out"
         [ "$failed" -gt "$before" ] || failed=$((failed + 1))
@@ -79,10 +81,12 @@ run_suite() {
     return $status
 }
 
-stage "dependencies"
-if ! sh scripts/install-deps.sh; then
-    echo "dependency installation failed"; failed=1; finish
+stage "dependencies (build + test lab; apt-get output in install-deps.log)"
+if ! LOG="$top/install-deps.log" sh scripts/install-deps.sh test; then
+    echo "dependency installation failed:"; tail -25 "$top/install-deps.log"; failed=1; finish
 fi
+grep '^install-deps:' "$top/install-deps.log" || true
+rm -f "$top/install-deps.log"
 if ! ./autogen.sh >autogen.out 2>&1; then
     cat autogen.out; failed=1; finish
 fi

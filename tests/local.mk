@@ -7,3 +7,9 @@ delivery_tests = \
 	tests/delivery/selftest_ingest.sh
 dist_check_SCRIPTS += $(delivery_tests)
 TESTS += $(delivery_tests)
+
+# scripts/test.sh's per-script lines and counts (scripts/tap-summary.sh)
+harness_tests = tests/harness/summary.sh
+dist_check_SCRIPTS += $(harness_tests)
+TESTS += $(harness_tests)
+EXTRA_DIST += scripts/tap-summary.sh
