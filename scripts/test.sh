@@ -82,6 +82,7 @@ run_suite() {
 }
 
 stage "dependencies (build + test lab; apt-get output in install-deps.log)"
+: >"$top/install-deps.log"
 if ! LOG="$top/install-deps.log" sh scripts/install-deps.sh test; then
     echo "dependency installation failed:"; tail -25 "$top/install-deps.log"; failed=1; finish
 fi
