@@ -30,6 +30,7 @@ journal_tests = \
 	tests/journal/crash.sh \
 	tests/journal/rotate.sh \
 	tests/journal/corrupt.sh \
+	tests/journal/gap.sh \
 	tests/journal/service.sh
 TESTS += $(journal_tests)
 dist_check_SCRIPTS += $(journal_tests)

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
@@ -77,6 +78,8 @@ struct jr {
     bool draining;
 
     uint64_t n_read, n_self, n_state_writes;
+    uint64_t n_lost;             /* journal entries vacuumed before they were read */
+    uint64_t last_read_rt;       /* realtime µs of the last entry read */
     struct aura_ratelimit rl_state, rl_submit;
 };
 
@@ -311,6 +314,28 @@ static bool is_own(struct jr *jr) {
     return jr->map.pid == (int64_t)jr->self || jr->map.own_identifier;
 }
 
+static void format_time(char out[40], uint64_t realtime_us) {
+    time_t t = (time_t)(realtime_us / 1000000u);
+    struct tm tm;
+    if (realtime_us == 0 || !gmtime_r(&t, &tm) || strftime(out, 40, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(out, 40, "an unknown time");
+}
+
+/* Entries were vacuumed or rotated away before we read them: count them
+ * exactly, say so, and self-report it once (capture_errors). */
+static void report_gap(struct jr *jr, const struct jr_gap *gap) {
+    char from[40], to[40], msg[400];
+    jr->n_lost += gap->lost;
+    format_time(from, gap->before_us);
+    format_time(to, gap->after_us);
+    snprintf(msg, sizeof msg,
+             "journal: %" PRIu64 " entries were vacuumed or rotated away before they were read "
+             "(between %s and %s, seqnum %" PRIu64 "..%" PRIu64 "); they are lost",
+             gap->lost, from, to, gap->first_seq, gap->last_seq);
+    aura_log(AURA_LOG_WARNING, "%s", msg);
+    aura_app_self_report(jr->app, AURA_LEVEL_ERROR, msg);
+}
+
 static void burst(struct jr *jr) {
     struct aura_app *app = jr->app;
     bool was_at_end = jr->at_end;
@@ -339,6 +364,10 @@ static void burst(struct jr *jr) {
             }
             jr_reader_map(jr->reader, &jr->map);
             jr->n_read++;
+            jr->last_read_rt = (uint64_t)jr->map.entry.time_us;
+            struct jr_gap gap;
+            if (jr_reader_gap(jr->reader, &gap))
+                report_gap(jr, &gap);
             if (is_own(jr)) {
                 /* Our own diagnostics, back through the journal: never forward them. */
                 jr->n_self++;
@@ -558,8 +587,10 @@ static int jr_reload(struct aura_app *app, const struct aura_settings *newcfg) {
 
 static void jr_stats(struct aura_app *app, char *out, size_t size) {
     struct jr *jr = app->userdata;
-    snprintf(out, size, " journal_read=%" PRIu64 " own_skipped=%" PRIu64 " state_writes=%" PRIu64 " paused=%d",
-             jr->n_read, jr->n_self, jr->n_state_writes, jr->paused);
+    snprintf(out, size,
+             " journal_read=%" PRIu64 " own_skipped=%" PRIu64 " journal_lost=%" PRIu64 " state_writes=%" PRIu64
+             " paused=%d",
+             jr->n_read, jr->n_self, jr->n_lost, jr->n_state_writes, jr->paused);
 }
 
 static const struct aura_frontend journald_frontend = {

@@ -23,6 +23,10 @@ struct jr_reader {
     bool want_boot;     /* start = boot: skip entries until one of this boot */
     sd_id128_t boot;
     char last_boot[33]; /* boot ID of the last entry read */
+    bool filtered;      /* matches were added: seqnum gaps are expected */
+    bool have_prev;     /* prev_* describe the last entry read (or the cursor) */
+    sd_id128_t prev_id;
+    uint64_t prev_seq, prev_rt;
     struct aura_ratelimit rl_data, rl_next, rl_sigbus, rl_files;
 };
 
@@ -149,6 +153,8 @@ int jr_reader_open(const struct jr_source *src, const struct jr_filter *filter, 
     /* Whole fields: a long message must be cut (and its length reported) by the core, not here. */
     sd_journal_set_data_threshold(rd->j, 0);
     r = set_filter(rd->j, filter);
+    rd->filtered = (filter->units && filter->units[0]) || (filter->identifiers && filter->identifiers[0]) ||
+                   (filter->min_priority >= 0 && filter->min_priority < 7);
     if (r < 0) {
         aura_log(AURA_LOG_ERR, "cannot set the journal filters: %s", strerror(-r));
         jr_reader_free(rd);
@@ -214,11 +220,41 @@ static int seek_start(struct jr_reader *r, enum aura_start start) {
     }
 }
 
+/* A cursor is "s=SEQNUM_ID;i=SEQNUM;b=BOOT;m=MONO;t=REALTIME;x=XOR", hex.
+ * sd-journal calls it opaque, but the format has been stable since 2012 and
+ * sd_journal_get_seqnum() only came with systemd 254 (Debian 12 has 252).
+ * When it does not parse, gap detection just restarts at the next entry. */
+static bool parse_cursor(const char *cursor, sd_id128_t *id, uint64_t *seq, uint64_t *rt) {
+    char idtext[33] = "";
+    bool have_id = false, have_seq = false;
+    *rt = 0;
+    for (const char *p = cursor; p && *p;) {
+        const char *end = strchr(p, ';');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        if (n == 34 && strncmp(p, "s=", 2) == 0) {
+            memcpy(idtext, p + 2, 32);
+            have_id = true;
+        } else if (n > 2 && n < 20 && strncmp(p, "i=", 2) == 0) {
+            have_seq = sscanf(p + 2, "%" SCNx64, seq) == 1;
+        } else if (n > 2 && n < 20 && strncmp(p, "t=", 2) == 0) {
+            sscanf(p + 2, "%" SCNx64, rt);
+        }
+        p = end ? end + 1 : NULL;
+    }
+    return have_id && have_seq && sd_id128_from_string(idtext, id) >= 0;
+}
+
+static void prev_from_cursor(struct jr_reader *r, const char *cursor) {
+    r->have_prev = parse_cursor(cursor, &r->prev_id, &r->prev_seq, &r->prev_rt);
+}
+
 int jr_reader_seek(struct jr_reader *r, const char *cursor, enum aura_start start) {
     int k;
 
+    r->have_prev = false;
     if (!cursor)
         return seek_start(r, start);
+    prev_from_cursor(r, cursor);
 
     k = sd_journal_seek_cursor(r->j, cursor);
     if (k < 0) {
@@ -303,6 +339,41 @@ struct aura_entry *jr_reader_map(struct jr_reader *r, struct jr_map *m) {
         snprintf(r->last_boot, sizeof(r->last_boot), "%s", m->boot_id);
     }
     return jr_map_end(m, (int64_t)rt);
+}
+
+int jr_reader_gap(struct jr_reader *r, struct jr_gap *gap) {
+    uint64_t seq, rt = 0;
+    sd_id128_t id;
+    char *c = NULL;
+    if (r->filtered)
+        return 0; /* never claimed: skip the cursor's cost */
+    bool ok = sd_journal_get_cursor(r->j, &c) >= 0 && parse_cursor(c, &id, &seq, &rt);
+    free(c);
+    if (!ok) {
+        r->have_prev = false;
+        return 0;
+    }
+    int found = 0;
+    if (r->have_prev && !r->filtered && sd_id128_equal(id, r->prev_id) && seq > r->prev_seq + 1) {
+        gap->lost = seq - r->prev_seq - 1;
+        gap->first_seq = r->prev_seq + 1;
+        gap->last_seq = seq - 1;
+        gap->before_us = r->prev_rt;
+        gap->after_us = rt;
+        found = 1;
+    }
+    r->have_prev = true;
+    r->prev_id = id;
+    r->prev_seq = seq;
+    r->prev_rt = rt;
+    return found;
+}
+
+uint64_t jr_reader_realtime(struct jr_reader *r) {
+    uint64_t rt = 0;
+    if (!r->seen_entry || sd_journal_get_realtime_usec(r->j, &rt) < 0)
+        return 0;
+    return rt;
 }
 
 char *jr_reader_cursor(struct jr_reader *r) {

@@ -40,6 +40,22 @@ struct aura_entry *jr_reader_map(struct jr_reader *r, struct jr_map *m);
  * there is no current entry. */
 char *jr_reader_cursor(struct jr_reader *r);
 
+/* Entries vacuumed or rotated away before they were read: after
+ * jr_reader_next() returned 1, compare the current entry's seqnum with the
+ * previous entry read (or the saved cursor's) in the same seqnum ID.  Only
+ * without filters: with matches, skipped seqnums are mostly entries that did
+ * not match, so no gap is claimed.  1 and *gap filled when entries are
+ * missing, 0 when not (or unknown).  Times are realtime µs of the entries
+ * around the gap (0 when unknown). */
+struct jr_gap {
+    uint64_t lost;              /* exact number of missing seqnums */
+    uint64_t first_seq, last_seq; /* the missing range */
+    uint64_t before_us, after_us; /* realtime of the entries around it */
+};
+int jr_reader_gap(struct jr_reader *r, struct jr_gap *gap);
+/* Realtime µs of the current entry, 0 when none. */
+uint64_t jr_reader_realtime(struct jr_reader *r);
+
 /* For following: the fd to poll and its events (sets up inotify). */
 int jr_reader_fd(struct jr_reader *r, short *events);
 /* After the fd woke us: let sd-journal process the change.  Logs rotation

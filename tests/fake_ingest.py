@@ -2,9 +2,9 @@
 """Fake Auralog ingest endpoint for the integration tests (standard library only).
 
 Server:
-    fake_ingest.py --dir DIR [--port-file FILE] [--port N] [--tls CERT KEY] [--no-request-bodies]
+    fake_ingest.py --dir DIR [--port-file FILE] [--port N] [--bind ::1] [--tls CERT KEY] [--no-request-bodies]
 
-Listens on 127.0.0.1 (port 0 = kernel-chosen unless --port), then writes the
+Listens on 127.0.0.1 (or --bind: an IPv6 address listens v6) (port 0 = kernel-chosen unless --port), then writes the
 actual port to --port-file (default DIR/port; written atomically, so once it
 exists the server accepts connections).  Threaded: a hanging or slow request
 never blocks the others.  Stops on SIGTERM/SIGINT.
@@ -23,6 +23,10 @@ Records (each line written with one write() as soon as it is known):
   first: a client that gives up during a delay/trickle of a 2xx still had its
   entries accepted (a retry then gives a duplicate).  Reset and hang requests
   are recorded on arrival, with status null.
+
+Content-Encoding: gzip bodies are decoded first (the record gets "wire_bytes",
+the compressed size); script "refuse_encoding": true answers 415 to any request
+with a Content-Encoding instead, and a body that does not gunzip gets 400.
 
 Checks done before the script, in this order (none of them consumes a step):
   1. body not a JSON object, or /v1/logs without a "logs" array, or
@@ -71,6 +75,7 @@ Client (used by tests/lib.sh, avoids needing curl):
 
 import argparse
 import email.utils
+import gzip
 import http.server
 import io
 import json
@@ -82,6 +87,7 @@ import struct
 import sys
 import threading
 import time
+import zlib
 
 LOCK = threading.Lock()
 STATE = {
@@ -289,12 +295,27 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if path.startswith("/_control/"):
             return self.control(path, raw)
         headers = {k.lower(): v for k, v in self.headers.items()}
+        encoding = headers.get("content-encoding", "").strip().lower()
+        wire_bytes = len(raw)
+        if encoding and path.startswith("/v1/"):
+            if STATE["script"].get("refuse_encoding") or encoding != "gzip":
+                record = {"t": t, "path": path, "method": self.command, "headers": headers, "body": None,
+                          "status": None, "conn": self.conn_id, "step": None, "wire_bytes": wire_bytes}
+                return self.answer(record, {"status": 415, "body": '{"error":"unsupported encoding"}'}, [])
+            try:
+                raw = gzip.decompress(raw)
+            except (OSError, EOFError, zlib.error):
+                record = {"t": t, "path": path, "method": self.command, "headers": headers, "body": None,
+                          "status": None, "conn": self.conn_id, "step": None, "wire_bytes": wire_bytes}
+                return self.answer(record, {"status": 400, "body": '{"error":"bad gzip"}'}, [])
         try:
             body = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
             body = raw.decode("utf-8", errors="replace")
         record = {"t": t, "path": path, "method": self.command, "headers": headers, "body": body,
                   "status": None, "conn": self.conn_id, "step": None}
+        if encoding:
+            record["wire_bytes"] = wire_bytes
         if STATE["no_bodies"]:
             record["body"] = {"bytes": len(raw)}
         ingest_path = path.split("?")[0]
@@ -423,6 +444,7 @@ def main():
     ap.add_argument("--dir", help="directory for records and script.json")
     ap.add_argument("--port-file")
     ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--bind", default="127.0.0.1", help="address to listen on (IPv6 allowed)")
     ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     ap.add_argument("--no-request-bodies", action="store_true",
                     help='record {"bytes": N} instead of request bodies (benchmarks)')
@@ -445,7 +467,9 @@ def main():
         with open(script_file) as f:
             set_script(json.load(f))
 
-    server = Server(("127.0.0.1", args.port), Handler)
+    if ":" in args.bind:
+        Server.address_family = socket.AF_INET6
+    server = Server((args.bind, args.port), Handler)
     if args.tls:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(args.tls[0], args.tls[1])

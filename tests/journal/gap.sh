@@ -1,0 +1,71 @@
+#!/bin/bash
+# Entries vacuumed before they were read (SPEC §12): the bridge is stopped,
+# entries are written, the journal is rotated and vacuumed, the bridge starts
+# again.  The number it reports lost equals what really went (seqnums present
+# before the vacuum, after the saved cursor, absent after it), it is logged,
+# and self-reported exactly once (capture_errors).
+. "${top_srcdir:?}/tests/journal/lib-journal.sh"
+test_init journal-gap
+
+start_journald
+start_ingest || bail_out "fake ingest did not start"
+write_config "$T/a.conf" auralog.flush_interval=0.05 "journal.state_file=$T/state"
+
+# seqnums of every entry in the namespace journal, one per line (from the
+# cursors: journalctl of systemd 252 has no __SEQNUM field yet)
+seqnums() {
+    jctl -o export 2>/dev/null | sed -n 's/^__CURSOR=.*;i=\([0-9a-f]*\);.*/\1/p' |
+        while read -r h; do printf '%d\n' "0x$h"; done | sort -n
+}
+cursor_seq() {
+    state_cursor | tr ';' '\n' | sed -n 's/^i=//p' | { read -r h && printf '%d\n' "0x$h"; }
+}
+
+jsend --count 50 --message "a %d" --field SYSLOG_IDENTIFIER=gap
+jsync || bail_out "journald does not take entries"
+run_reader --config "$T/a.conf" --namespace "$JNS" --start head
+ok "first run delivers what is there" wait_grep 30 '^a [0-9]+$' 50
+ok "SIGTERM: exits 0" eval "kill -TERM $READER_PID; wait $READER_PID"
+saved=$(cursor_seq)
+ok "a cursor was saved" test -n "$saved"
+
+# while the bridge is down: entries in a file that gets vacuumed, then more in a new one
+jsend --count 200 --message "b %d" --field SYSLOG_IDENTIFIER=gap
+jsync
+ok "rotate" jctl --rotate
+seqnums >"$T/before"
+ok "vacuum: only the new active file is left" jctl --vacuum-files=1
+jsend --count 30 --message "c %d" --field SYSLOG_IDENTIFIER=gap
+jsync
+seqnums >"$T/after"
+# really lost: in the journal before the vacuum, after the saved cursor, gone after it
+gone() { awk 'NR == FNR { left[$1]; next } !($1 in left)' "$T/after" "$T/before"; }
+lost=$(gone | awk -v s="$saved" '$1 > s' | wc -l)
+diag "cursor at seqnum $saved; the vacuum removed $(gone | wc -l) entries, $lost of them unread"
+ok "the vacuum lost unread entries" test "$lost" -gt 0
+first_left=$(awk -v s="$saved" '$1 > s' "$T/after" | head -n 1)
+is "what is left follows the lost range without a hole" "$first_left" "$((saved + lost + 1))"
+
+run_reader --config "$T/a.conf" --namespace "$JNS"
+ok "what was left is delivered" wait_grep 30 '^c [0-9]+$' 30
+_self_report() {
+    ingest_entries | jlines 'o["message"] if o.get("metadata", {}).get("source") == "auralog-bridge" and "vacuumed" in o["message"] else None'
+}
+ok "a self-report arrives" wait_until 10 eval '[ -n "$(_self_report)" ]'
+is "exactly one self-report" "$(_self_report | wc -l)" 1
+like "it counts exactly what was lost" "$(_self_report)" "^journal: $lost entries were vacuumed or rotated away before they were read \(between [0-9T:-]+Z and [0-9T:-]+Z, seqnum $((saved + 1))\.\.$((saved + lost))\)"
+is "its level is error" "$(ingest_entries | jlines 'o["level"] if o.get("metadata", {}).get("source") == "auralog-bridge" else None')" "error"
+ok "logged" grep -q "auralog-journald: warning: journal: $lost entries were vacuumed" "$T/reader.err"
+_lost_stat() {
+    kill -USR1 "$READER_PID"
+    wait_until 5 grep -q "journal_lost=" "$T/reader.err" && grep -o "journal_lost=[0-9]*" "$T/reader.err" | tail -n 1
+}
+is "the stats line counts it" "$(_lost_stat)" "journal_lost=$lost"
+ok "no b entry arrived (they were vacuumed)" test "$(ingest_grep_count '^b [0-9]+$')" = 0
+
+# new entries while running: consecutive, no further report
+jsend --count 20 --message "d %d" --field SYSLOG_IDENTIFIER=gap
+ok "later entries arrive" wait_grep 30 '^d [0-9]+$' 20
+is "still one self-report" "$(_self_report | wc -l)" 1
+ok "SIGTERM: exits 0" eval "kill -TERM $READER_PID; wait $READER_PID"
+done_testing
