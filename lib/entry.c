@@ -123,7 +123,14 @@ void aura_entry_encode(const struct aura_entry *e, const struct aura_global *glo
         truncated = true;
     }
 
-    aura_buf_reserve(out, len + 128);
+    const char *stack = e->stack_trace;
+    size_t stack_len = stack ? e->stack_trace_len : 0;
+    if (max_message_bytes && stack_len > max_message_bytes) {
+        stack_len = aura_utf8_cut(stack, stack_len, max_message_bytes);
+        truncated = true;
+    }
+
+    aura_buf_reserve(out, len + stack_len + 128);
     aura_buf_append(out, "{\"level\":\"", 10);
     aura_buf_puts(out, aura_level_name(e->level));
     aura_buf_append(out, "\",\"message\":", 12);
@@ -143,14 +150,16 @@ void aura_entry_encode(const struct aura_entry *e, const struct aura_global *glo
     if (truncated) {
         write_key(out, "truncated", &first);
         aura_json_bool(out, true);
-        write_key(out, "message_bytes", &first);
-        aura_json_int(out, (int64_t)original);
+        if (original > len) {
+            write_key(out, "message_bytes", &first);
+            aura_json_int(out, (int64_t)original);
+        }
     }
     for (size_t i = 0; i < e->n_fields; i++) {
         const struct aura_field *f = &e->fields[i];
         if (!f->key)
             continue;
-        if (truncated && (strcmp(f->key, "truncated") == 0 || strcmp(f->key, "message_bytes") == 0))
+        if (truncated && (strcmp(f->key, "truncated") == 0 || (original > len && strcmp(f->key, "message_bytes") == 0)))
             continue;
         if (find_field(e, i, f->key)) /* duplicate: the first one won */
             continue;
@@ -168,6 +177,10 @@ void aura_entry_encode(const struct aura_entry *e, const struct aura_global *glo
     if (e->trace_id && e->trace_id_len) {
         aura_buf_append(out, ",\"traceId\":", 11);
         aura_json_string(out, e->trace_id, e->trace_id_len);
+    }
+    if (stack_len) {
+        aura_buf_append(out, ",\"stackTrace\":", 14);
+        aura_json_string(out, stack, stack_len);
     }
     aura_buf_putc(out, '}');
 }

@@ -39,6 +39,8 @@ struct aura_entry {
     size_t message_len;
     const char *trace_id;      /* NULL when the source carries none */
     size_t trace_id_len;
+    const char *stack_trace;   /* "stackTrace": NULL when there is none */
+    size_t stack_trace_len;
     bool relayed;              /* came from another host: see aura_global */
     struct aura_field *fields; /* per-entry metadata, in order; on a duplicate key the first wins */
     size_t n_fields;
@@ -58,13 +60,15 @@ void aura_entry_add_json(struct aura_entry *e, const char *key, struct json_obje
 bool aura_entry_has(const struct aura_entry *e, const char *key);
 
 /* Append the JSON object of one entry to out:
- *   {"level":..,"message":..,"environment":..,"timestamp":..,"metadata":{..},"traceId":..}
+ *   {"level":..,"message":..,"environment":..,"timestamp":..,"metadata":{..},"traceId":..,
+ *    "stackTrace":..}
  * metadata = per-entry fields, then the global pairs whose keys the entry
  * does not carry (per-entry wins), omitted when empty.  A message longer than
  * max_message_bytes is cut at a UTF-8 boundary and metadata gets
  * truncated:true and message_bytes:<original length> (these two win over
- * per-entry keys of the same name).  One trailing newline of the message is
- * stripped.  global may be NULL. */
+ * per-entry keys of the same name).  A stack trace longer than
+ * max_message_bytes is cut the same way (truncated:true).  One trailing
+ * newline of the message is stripped.  global may be NULL. */
 void aura_entry_encode(const struct aura_entry *e, const struct aura_global *global, const char *environment,
                        size_t max_message_bytes, struct aura_buf *out);
 
