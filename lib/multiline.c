@@ -217,7 +217,8 @@ static int classify(const struct line *l, enum kind *kind, enum state *state, bo
         }
         break;
     case 't':
-        if (len > 20 && memcmp(s, "thread '", 8) == 0 && has(s, len, "' panicked at ")) {
+        /* "thread 'main' panicked at", since Rust 1.9x "thread 'main' (1234) panicked at" */
+        if (len > 20 && memcmp(s, "thread '", 8) == 0 && has(s, len, " panicked at ")) {
             *kind = KIND_RUST;
             *state = ST_TRACE;
             *fatal = true;
@@ -266,7 +267,8 @@ static bool at_frame(const struct ml_stream *st, const struct line *l) {
         return true;
     if (st->state == ST_CANDIDATE) /* a candidate needs a frame, or .NET's inner exception */
         return l->indent && starts(l, "---> ");
-    if (starts(l, "... ") && (has(l->rest, l->rlen, " more") || has(l->rest, l->rlen, " omitted")))
+    /* Java "\t... 3 more", logback "... 3 common frames omitted", Node.js "    ... 5 lines matching cause stack trace ..." */
+    if (starts(l, "... ") && (l->indent || has(l->rest, l->rlen, " more") || has(l->rest, l->rlen, " omitted")))
         return true;
     if (starts(l, "Caused by: ") || starts(l, "Suppressed: ") || starts(l, "[CIRCULAR REFERENCE"))
         return true;
@@ -520,9 +522,10 @@ static void finish(struct aura_multiline *m, struct ml_stream *s) {
 static void append_line(struct aura_multiline *m, struct ml_stream *s, const struct line *l, bool exc) {
     size_t before = s->text.len;
     /* blank lines held back inside the trace go in only when it goes on */
-    for (; s->blanks; s->blanks--)
-        if (s->text.len)
-            aura_buf_putc(&s->text, '\n');
+    for (; s->blanks; s->blanks--) {
+        aura_buf_putc(&s->text, '\n');
+        s->lines++;
+    }
     if (s->text.len)
         aura_buf_putc(&s->text, '\n');
     /* the leading "#011" of rsyslog's escaping back to a tab */

@@ -5,7 +5,7 @@
 #   tests/fuzz/build.sh OUT_DIR [CONFIGURED_BUILD_DIR]
 #
 # OUT_DIR gets one binary per target (fuzz_json fuzz_entry fuzz_settings
-# fuzz_input fuzz_sd fuzz_journal_map).  The generated auraconf.h is taken
+# fuzz_input fuzz_sd fuzz_journal_map fuzz_content).  The generated auraconf.h is taken
 # from CONFIGURED_BUILD_DIR when given (or $top_builddir), else a minimal
 # one is written.  Needs clang and libclang-rt-14-dev (libFuzzer, ASan,
 # UBSan runtimes).  CC and FUZZ_SANITIZERS override the compiler and the
@@ -19,10 +19,10 @@ confdir=${2:-${top_builddir:-}}
 CC=${CC_FUZZ:-clang}
 sanitizers=${FUZZ_SANITIZERS:-address,undefined}
 
-TARGETS="fuzz_json fuzz_entry fuzz_settings fuzz_input fuzz_sd fuzz_journal_map"
+TARGETS="fuzz_json fuzz_entry fuzz_settings fuzz_input fuzz_sd fuzz_journal_map fuzz_content"
 # Sources the targets need: the core minus the parts that need curl and the
 # event loop, plus the parsers of the two front ends.
-LIB_SOURCES="lib/buf.c lib/log.c lib/level.c lib/json.c lib/entry.c lib/global.c lib/settings.c
+LIB_SOURCES="lib/buf.c lib/log.c lib/level.c lib/json.c lib/entry.c lib/global.c lib/settings.c lib/content.c lib/multiline.c
              plugin/input.c plugin/sd.c journal-reader/map.c"
 
 command -v "$CC" >/dev/null || { echo "build.sh: $CC not found (apt-get install clang libclang-rt-14-dev)" >&2; exit 1; }

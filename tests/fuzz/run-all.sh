@@ -28,7 +28,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 secs=${1:?usage: run-all.sh SECONDS_PER_TARGET [BUILD_DIR]}
 builddir=${2:-${top_builddir:-$PWD/fuzz-build}}
 out=$builddir/fuzz
-targets=${FUZZ_TARGETS:-fuzz_json fuzz_entry fuzz_settings fuzz_input fuzz_sd fuzz_journal_map}
+targets=${FUZZ_TARGETS:-fuzz_json fuzz_entry fuzz_settings fuzz_input fuzz_sd fuzz_journal_map fuzz_content}
 jobs=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 2)}
 known=$here/KNOWN_CRASHES
 
