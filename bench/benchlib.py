@@ -26,6 +26,14 @@
   benchlib.py waitlines FILE N TIMEOUT     wait until FILE has N lines; prints the unix time
                                            the N-th line was seen
   benchlib.py median FILE.json...          medians of the numeric keys over the JSON files
+  benchlib.py omwatch RSPID EXE DIR N OUTJSON
+                                           watch the omprog programs (children of RSPID running
+                                           EXE) until their stats report N messages done, or no
+                                           progress for 60 s, or no program left; each writes its
+                                           SIGUSR1 stats to DIR/plugin.PID.err (bench/run's exec
+                                           wrapper), so a program that exits (a disk-assisted
+                                           queue's worker) keeps its count; CPU and RssAnon per
+                                           PID, kept after the PID is gone
 """
 import json
 import os
@@ -209,6 +217,87 @@ def sample(pid, outjson):
         time.sleep(0.02)
     with open(outjson, "w") as f:
         json.dump({"rss_anon_peak_kb": peak, "user": cpu[0], "sys": cpu[1]}, f)
+
+
+ACKED = re.compile(rb"acked=(\d+)")
+
+
+def children(ppid, exe):
+    """PIDs whose parent is ppid and whose executable is exe (omprog forks from rsyslogd's threads)."""
+    out = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                st = f.read()
+            if int(st.rsplit(")", 1)[1].split()[1]) != ppid:
+                continue
+            if os.path.realpath("/proc/%s/exe" % d) != exe:
+                continue
+        except (OSError, IndexError, ValueError):
+            continue
+        out.append(int(d))
+    return out
+
+
+def last_acked(path):
+    try:
+        with open(path, "rb") as f:
+            f.seek(max(0, os.path.getsize(path) - 4096))
+            m = ACKED.findall(f.read())
+    except OSError:
+        return 0
+    return int(m[-1]) if m else 0
+
+
+def omwatch(rspid, exe, d, n, outjson):
+    rspid, n = int(rspid), int(n)
+    exe = os.path.realpath(exe)
+    cpu, peak, seen = {}, {}, set()
+    acked, last, last_change, status = 0, -1, time.monotonic(), "ok"
+    t_done = t_last = time.time()
+    scan_t = 0.0
+    pids = []
+    while True:
+        now = time.monotonic()
+        if now - scan_t >= 1.0 or not pids:
+            pids = children(rspid, exe)  # a second worker's program starts late
+            seen.update(pids)
+            scan_t = now
+        for p in pids:
+            try:
+                os.kill(p, signal.SIGUSR1)
+            except OSError:
+                pass
+            c = cpu_of(p)
+            if c:
+                cpu[p] = c
+            r = rss_anon_kb(p)
+            if r:
+                peak[p] = max(peak.get(p, 0), r)
+        time.sleep(0.1)
+        acked = sum(last_acked(os.path.join(d, f)) for f in os.listdir(d) if f.startswith("plugin.") and f.endswith(".err"))
+        if acked >= n:
+            t_done = time.time()
+            break
+        if acked != last:
+            last, last_change, t_last = acked, now, time.time()
+        elif now - last_change >= 60:
+            status, t_done = "stalled", t_last
+            break
+        if seen and not any(os.path.exists("/proc/%d" % p) for p in seen) and not children(rspid, exe):
+            status, t_done = "died", t_last
+            break
+    for p in list(seen):
+        c = cpu_of(p)
+        if c:
+            cpu[p] = c
+    res = {"t1": t_done, "acked": acked, "status": status, "user": sum(c[0] for c in cpu.values()),
+           "sys": sum(c[1] for c in cpu.values()), "rss_anon_peak_kb": max(peak.values()) if peak else 0,
+           "programs": len(seen)}
+    with open(outjson, "w") as f:
+        json.dump(res, f)
 
 
 URG = re.compile(rb"URG-(\d+)")
@@ -409,6 +498,8 @@ def main():
         return waitlines(*a)
     elif cmd == "median":
         median(a)
+    elif cmd == "omwatch":
+        omwatch(*a)
     else:
         print(__doc__, file=sys.stderr)
         return 2

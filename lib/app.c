@@ -295,6 +295,18 @@ static void reload(struct app_state *s) {
     aura_log(AURA_LOG_NOTICE, "configuration reloaded from %s", cfg->path ? cfg->path : "(built-in defaults)");
 }
 
+/* The counters on one line (SIGUSR1, and at exit: a process rsyslog starts
+ * and stops leaves its totals behind). */
+static void log_stats(struct aura_app *app, const char *what) {
+    struct aura_stats st;
+    char line[512], extra[256] = "";
+    aura_forwarder_get_stats(app->fwd, &st);
+    aura_stats_format(&st, line, sizeof line);
+    if (app->fe->stats)
+        app->fe->stats(app, extra, sizeof extra);
+    aura_log(AURA_LOG_NOTICE, "%s %s%s%s", what, line, extra[0] ? " " : "", extra);
+}
+
 static void on_signal(struct aura_loop *loop, int signo, void *userdata) {
     struct app_state *s = userdata;
     struct aura_app *app = &s->app;
@@ -316,16 +328,9 @@ static void on_signal(struct aura_loop *loop, int signo, void *userdata) {
     case SIGHUP:
         reload(s);
         break;
-    case SIGUSR1: {
-        struct aura_stats st;
-        char line[512], extra[256] = "";
-        aura_forwarder_get_stats(app->fwd, &st);
-        aura_stats_format(&st, line, sizeof line);
-        if (app->fe->stats)
-            app->fe->stats(app, extra, sizeof extra);
-        aura_log(AURA_LOG_NOTICE, "stats %s%s%s", line, extra[0] ? " " : "", extra);
+    case SIGUSR1:
+        log_stats(app, "stats");
         break;
-    }
     }
 }
 
@@ -498,6 +503,7 @@ int aura_app_main(const struct aura_frontend *fe, int argc, char **argv) {
         goto out;
     }
     r = aura_loop_run(app->loop);
+    log_stats(app, "stats at exit");
     if (fe->finish)
         fe->finish(app);
     rc = r < 0 ? 1 : app->exit_code;
