@@ -125,6 +125,9 @@ static void report_refusals(struct plugin *p) {
         aura_log_limited(&p->rl_refused, AURA_LOG_WARNING,
                          "delivery failing for %.0f s: commit refused, rsyslog keeps the batch and resends it",
                          (double)aura_forwarder_failing_us(p->app->fwd) / 1e6);
+    if (st.recovery_refusals > p->seen.recovery_refusals && p->seen.recovery_refusals == 0)
+        aura_log(AURA_LOG_INFO, "first commit refused: rsyslog resends that batch in full, in case a previous "
+                                "omauralog process died inside the transaction (rsyslog issue #2420)");
     if (st.backlog_overflows > p->seen.backlog_overflows)
         aura_log_limited(&p->rl_refused, AURA_LOG_WARNING,
                          "a transaction outgrew the room held for it while the forwarder is full: "
@@ -307,6 +310,10 @@ static int fe_start(struct aura_app *app) {
          * queued, so every attempt makes progress) */
         .max_backlog_lines = app->cfg->max_queue_entries > 10000 ? app->cfg->max_queue_entries : 10000,
         .max_backlog_bytes = 64u << 20,
+        /* rsyslog 8.2302 loses what a predecessor killed inside a
+         * transaction had accepted unless the next commit fails: see
+         * protocol.c, recovery */
+        .resend_first = p->confirm,
     };
     struct aura_proto_ops ops = {.userdata = p, .submit = op_submit, .flush = op_flush};
     p->proto = aura_proto_new(&set, &ops);
@@ -378,10 +385,11 @@ static void fe_stats(struct aura_app *app, char *out, size_t size) {
     aura_proto_get_stats(p->proto, &st);
     snprintf(out, size,
              "lines=%llu transactions=%llu commits=%llu commit_errors=%llu single_errors=%llu "
-             "backlog_overflows=%llu resent_reused=%llu bad_json=%llu long_lines=%llu held=%zu",
+             "backlog_overflows=%llu resent_reused=%llu recovery_refusals=%llu bad_json=%llu long_lines=%llu held=%zu",
              (unsigned long long)st.lines, (unsigned long long)st.transactions, (unsigned long long)st.commits,
              (unsigned long long)st.commit_errors, (unsigned long long)st.single_errors,
              (unsigned long long)st.backlog_overflows, (unsigned long long)st.resent_reused,
+             (unsigned long long)st.recovery_refusals,
              (unsigned long long)p->bad_json,
              (unsigned long long)p->long_lines, aura_proto_backlog(p->proto));
 }

@@ -39,6 +39,9 @@ struct aura_proto {
     struct aura_buf out;
 
     bool in_txn;
+    bool fresh;            /* resend_first: no non-empty commit seen yet */
+    bool recovering;       /* resend_first: first commit refused, no commit succeeded since */
+    uint64_t txn_lines;    /* lines of the open transaction */
     bool txn_incomplete;   /* lines of this transaction were dropped: its commit fails */
     uint64_t txn_last_seq; /* highest seq submitted for the open transaction */
     uint64_t watermark;
@@ -68,6 +71,7 @@ struct aura_proto *aura_proto_new(const struct aura_proto_settings *s, const str
         p->set.keepalive_us = 1000000;
     if (p->set.max_backlog_lines == 0)
         p->set.max_backlog_lines = 1;
+    p->fresh = p->set.confirm && p->set.resend_first;
     aura_buf_init(&p->out);
     return p;
 }
@@ -258,6 +262,7 @@ static void check_wait(struct aura_proto *p, uint64_t now_us) {
             finish_wait(p, "ERROR transaction too large for the forwarder's free room; resend");
         } else if (p->n_held == 0 && p->watermark >= p->txn_last_seq) {
             p->in_txn = false;
+            p->recovering = false;
             p->st.commits++;
             sent_committed(p);
             finish_wait(p, "OK");
@@ -282,6 +287,29 @@ static void check_wait(struct aura_proto *p, uint64_t now_us) {
 void aura_proto_start(struct aura_proto *p, uint64_t now_us) {
     (void)now_us;
     reply(p, "OK");
+}
+
+/* Recovery (resend_first).  rsyslog 8.2302 (action.c doTransaction) keeps
+ * going with the next process when omprog's child dies inside a transaction:
+ * it re-sends only the message that failed, in a new transaction, and the
+ * lines the dead process had answered DEFER_COMMIT are committed with the
+ * rest of the batch without ever being delivered (rsyslog issue #2420).
+ * rsyslog resends the whole batch only when a commit fails: then
+ * (actionTryRemoveHardErrorsFromBatch) each message of the batch as a
+ * transaction of its own, and at last those refused, together.  So a new
+ * process refuses its first commit at once; it cannot tell a fresh batch
+ * from the rest of a broken one.  While rsyslog resends message by message,
+ * a line it has not seen before (the part the dead process took) is queued
+ * and refused at once, so that the final transaction carries those lines
+ * again (matched to the queued entries) instead of one endpoint round trip
+ * per line; a line seen before is committed as usual (its entry is queued
+ * already).  The first successful commit ends the recovery. */
+static bool recovery_refuses(const struct aura_proto *p) {
+    if (p->txn_lines == 0)
+        return false;
+    if (p->fresh)
+        return true;
+    return p->recovering && p->txn_lines == 1 && p->matched == 0;
 }
 
 static bool line_is(const char *line, size_t len, const char *mark) {
@@ -311,6 +339,7 @@ void aura_proto_line(struct aura_proto *p, const char *line, size_t len, uint64_
         if (p->in_txn)
             sent_carry_over(p);
         p->in_txn = true;
+        p->txn_lines = 0;
         p->txn_incomplete = false;
         p->txn_last_seq = 0;
         p->st.transactions++;
@@ -323,6 +352,17 @@ void aura_proto_line(struct aura_proto *p, const char *line, size_t len, uint64_
             return;
         }
         p->ops.flush(p->ops.userdata);
+        if (recovery_refuses(p)) {
+            held_clear(p);
+            sent_carry_over(p);
+            p->in_txn = false;
+            p->st.recovery_refusals++;
+            reply(p, p->recovering ? "ERROR resend: recovering the batch of a previous omauralog process"
+                                   : "ERROR resend: first transaction of a new omauralog process");
+            p->recovering = true;
+            p->fresh = false;
+            return;
+        }
         begin_wait(p, WAIT_COMMIT, now_us);
         check_wait(p, now_us);
         return;
@@ -330,6 +370,7 @@ void aura_proto_line(struct aura_proto *p, const char *line, size_t len, uint64_
 
     p->st.lines++;
     if (p->in_txn) {
+        p->txn_lines++;
         if (p->txn_incomplete) {
             /* already failing: rsyslog resends the whole batch */
         } else if (p->n_held == 0 && submit(p, line, len) == 0) {

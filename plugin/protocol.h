@@ -32,6 +32,13 @@
  * batch message by message).  Only a crash of the process (state lost)
  * duplicates what was in flight.
  *
+ * With resend_first, a new process answers its first non-empty commit with an
+ * error at once, and then refuses each single-line transaction of a line it
+ * has not seen before, until a commit succeeds: rsyslog 8.2302 resends the
+ * whole batch only when a commit fails (message by message, then the
+ * refused ones together); a predecessor that died inside a transaction took
+ * the lines it had answered DEFER_COMMIT with it (rsyslog issue #2420).
+ *
  * Without confirm: every message is submitted, transaction marks are
  * ignored, nothing is written. */
 #pragma once
@@ -57,11 +64,17 @@ struct aura_proto_settings {
     uint64_t keepalive_us;       /* dot interval while a reply is owed */
     size_t max_backlog_lines;    /* held lines of one transaction */
     size_t max_backlog_bytes;
+    /* Refuse the first non-empty commit of this process at once, and while
+     * rsyslog then resends that batch message by message, refuse each single
+     * line not seen before, until a commit succeeds (see protocol.c:
+     * recovery after a predecessor died inside a transaction). */
+    bool resend_first;
 };
 
 struct aura_proto_stats {
     uint64_t lines, transactions, commits, commit_errors, single_errors, backlog_overflows;
     uint64_t resent_reused; /* resent lines matched to an entry the core already had */
+    uint64_t recovery_refusals; /* commits refused at once by resend_first */
 };
 
 struct aura_proto;

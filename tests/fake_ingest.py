@@ -48,6 +48,8 @@ STEP is an object, every key optional:
   "delay": S           wait S seconds before answering
   "reset": true        close with RST (SO_LINGER 0), no response
   "hang": true         never answer; keep the connection until the client closes it
+  "hang": S            never answer; close the connection (no response) after S seconds
+                       or when the client closes it, whichever comes first
   "trickle": BPS       send the whole response at BPS bytes per second
   "close": true        answer with "Connection: close" and close afterwards
   "body": "text"       response body (default {"ok":true} / {"error":...})
@@ -57,8 +59,16 @@ STEP is an object, every key optional:
                        and/or whose raw body contains "body_contains".
 Step selection: a request to /v1/* takes the FIRST step in the list that has
 requests left and whose "match" (if any) matches it; steps that do not match
-stay for later requests.  When no step is left for it, "default" applies
-(built-in default: {"status": 200}).
+stay for later requests.  When no step is left for it, "random" (if set) may
+pick a fault, else "default" applies (built-in default: {"status": 200}).
+
+Random faults (chaos tests):
+  "random": {"seed": N, "rate": 0.2, "faults": [STEP, ...]}
+  each request that no step serves draws from a random.Random(seed) (set with
+  the script): with probability "rate" it gets one of "faults" (uniformly),
+  else "default".  The draws are a fixed sequence: the n-th such request gets
+  the same answer in every run (which request is n-th depends on timing).
+  The answer's "step" in requests.jsonl is "r<index in faults>" for a fault.
 
 Control endpoints (never recorded):
   POST /_control/script     set the script (400 on bad JSON)
@@ -80,6 +90,7 @@ import http.server
 import io
 import json
 import os
+import random
 import signal
 import socket
 import ssl
@@ -97,6 +108,7 @@ STATE = {
     "conn_seq": 0,
     "stopping": False,
     "no_bodies": False,
+    "rng": None,
 }
 
 
@@ -108,9 +120,16 @@ def set_script(script):
         raise ValueError("steps must be a list of objects")
     if "default" in script and not isinstance(script["default"], dict):
         raise ValueError("default must be an object")
+    rnd = script.get("random")
+    if rnd is not None:
+        if (not isinstance(rnd, dict) or not isinstance(rnd.get("faults"), list) or not rnd["faults"]
+                or not all(isinstance(f, dict) for f in rnd["faults"])):
+            raise ValueError("random must be an object with a non-empty list of objects \"faults\"")
+        float(rnd.get("rate", 0.2))
     with LOCK:
         STATE["script"] = script
         STATE["remaining"] = [int(s.get("count", 1)) for s in steps]
+        STATE["rng"] = random.Random(rnd.get("seed", 0)) if rnd is not None else None
 
 
 def step_matches(step, path, raw):
@@ -132,6 +151,12 @@ def pick_step(path, raw):
             if STATE["remaining"][i] > 0 and step_matches(step, path, raw):
                 STATE["remaining"][i] -= 1
                 return i, step
+        rnd = script.get("random")
+        if rnd is not None:
+            rng = STATE["rng"]
+            draw, pick = rng.random(), rng.randrange(len(rnd["faults"]))
+            if draw < float(rnd.get("rate", 0.2)):
+                return "r%d" % pick, rnd["faults"][pick]
         return None, script.get("default", {"status": 200})
 
 
@@ -267,11 +292,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.rfile, self.wfile = io.BytesIO(), io.BytesIO()
         self.close_connection = True
 
-    def hang(self):
-        """Keep the connection open, reading and discarding, until the client closes it."""
+    def hang(self, limit=None):
+        """Keep the connection open, reading and discarding, until the client
+        closes it (or for at most `limit` seconds, then close without an answer)."""
         sock = self.connection
         sock.settimeout(0.2)
-        while not STATE["stopping"]:
+        end = None if limit is None else time.monotonic() + limit
+        while not STATE["stopping"] and (end is None or time.monotonic() < end):
             try:
                 data = sock.recv(4096)
                 if not data:
@@ -351,7 +378,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         if step.get("hang"):
             append_line("requests.jsonl", record)
-            self.hang()
+            h = step["hang"]
+            self.hang(None if h is True else float(h))
             return
         status = int(step.get("status", 200))
         record["status"] = status
