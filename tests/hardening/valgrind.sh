@@ -125,7 +125,13 @@ if [ -x "$OMAURALOG" ]; then
     is "three DEFER_COMMIT" "$r" DEFER_COMMITDEFER_COMMITDEFER_COMMIT
     ingest_script '{"steps":[{"status":503},{"status":500}],"default":{"status":200}}'
     co_send "COMMIT TRANSACTION"
-    is "COMMIT answered OK after retries" "$(co_reply_skip_dots 60)" OK
+    like "first COMMIT of a new process refused at once (rsyslog resends)" "$(co_reply 30)" '^ERROR resend: first'
+    co_send "BEGIN TRANSACTION"
+    co_reply 30 >/dev/null
+    co_send "$(j one)" "$(j two 3 10.1.2.3)" "$(j three 4 127.0.0.1 ',"fields":{"user":"bob","n":[1,2,{"x":null}]}')"
+    co_reply 30 >/dev/null; co_reply 30 >/dev/null; co_reply 30 >/dev/null
+    co_send "COMMIT TRANSACTION"
+    is "resent COMMIT answered OK after retries" "$(co_reply_skip_dots 60)" OK
     co_send "BEGIN TRANSACTION"
     co_reply 30 >/dev/null
     co_send "$(j four)" "not json at all" '<11>raw with pri'

@@ -10,6 +10,7 @@ start_ingest || bail_out "fake ingest did not start"
 write_config "$T/auralog.conf" delivery.max_message_bytes=65536
 plugin_start --config "$T/auralog.conf" --confirm
 is "startup OK" "$(preply 10)" OK
+ok "first commit refused, resent and committed (one entry)" pwarm_up
 
 "$PYTHON3" - "$T" <<'PY'
 import json, sys
@@ -46,7 +47,7 @@ psend '{"msg":"after the big ones","app":"after"}'; line "normal line after the 
 psend "COMMIT TRANSACTION"
 is "COMMIT OK: everything acknowledged" "$(preply 30)" OK
 ok "omauralog still running" kill -0 "$OM_PID"
-ok "all $n entries delivered" ingest_wait_count "$n" 10
+ok "all $n entries delivered (and the warm-up)" ingest_wait_count "$((n + 1))" 10
 
 msgs=$(ingest_entries | jlines 'o["message"][:40].replace("\0", "<NUL>")')
 ok "plain text forwarded" grep -qx 'this is not json at all' <<<"$msgs"

@@ -7,6 +7,11 @@
 #   preply [SECONDS]            print the next reply line (default 10 s); 1 on timeout
 #   preply_keepalive SECONDS    read the next reply byte by byte; prints "DOTS REPLY" where DOTS
 #                               is how many leading '.' came first; 1 on timeout
+#   pwarm_up                    the first commit of a new omauralog is refused at once
+#                               (plugin/README.md, recovery): one transaction with the line
+#                               {"msg":"warm-up"}, refused, then resent alone and committed, as
+#                               rsyslog does; one entry "warm-up" reaches the endpoint.  1 when a
+#                               reply differs
 #   pclose                      close the plugin's stdin (EOF), as rsyslog does on shutdown
 #   pwait_exit [SECONDS]        wait for the plugin to exit; its status in OM_RC (not in $(...))
 #
@@ -59,6 +64,16 @@ preply_keepalive() {
         fi
     done
     return 1
+}
+
+pwarm_up() {
+    local l='{"msg":"warm-up","app":"warm-up"}' r
+    psend "BEGIN TRANSACTION" "$l" "COMMIT TRANSACTION" || return 1
+    r="$(preply)/$(preply)/$(preply 10)"
+    [[ $r == "OK/DEFER_COMMIT/ERROR resend: first transaction"* ]] || { diag "warm-up refusal: $r"; return 1; }
+    psend "BEGIN TRANSACTION" "$l" "COMMIT TRANSACTION" || return 1
+    r="$(preply)/$(preply)/$(preply_keepalive 30)"
+    [ "$r" = "OK/DEFER_COMMIT/0 OK" ] || [[ $r == OK/DEFER_COMMIT/[0-9]*\ OK ]] || { diag "warm-up resend: $r"; return 1; }
 }
 
 pclose() {

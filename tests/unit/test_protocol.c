@@ -32,13 +32,18 @@ static void fake_flush(void *ud) {
     ((struct fake_core *)ud)->flushes++;
 }
 
-static struct aura_proto *mk(struct fake_core *c, bool confirm) {
+static struct aura_proto *mk_set(struct fake_core *c, bool confirm, bool resend_first) {
     struct aura_proto_settings s = {.confirm = confirm, .commit_timeout_us = 10 * S, .keepalive_us = 1 * S,
-                                    .max_backlog_lines = 3, .max_backlog_bytes = 1 << 20};
+                                    .max_backlog_lines = 3, .max_backlog_bytes = 1 << 20,
+                                    .resend_first = resend_first};
     struct aura_proto_ops ops = {.userdata = c, .submit = fake_submit, .flush = fake_flush};
     memset(c, 0, sizeof(*c));
     c->room = 1000;
     return aura_proto_new(&s, &ops);
+}
+
+static struct aura_proto *mk(struct fake_core *c, bool confirm) {
+    return mk_set(c, confirm, false);
 }
 
 /* take the output produced so far as a C string (static buffer) */
@@ -53,6 +58,81 @@ static const char *take(struct aura_proto *p) {
 
 static void line(struct aura_proto *p, const char *l, uint64_t now) {
     aura_proto_line(p, l, strlen(l), now);
+}
+
+/* one transaction of the given lines (NULL-terminated), replies taken */
+static const char *txn(struct aura_proto *p, const char *const *lines) {
+    line(p, "BEGIN TRANSACTION", 0);
+    for (; *lines; lines++)
+        line(p, *lines, 0);
+    line(p, "COMMIT TRANSACTION", 0);
+    return take(p);
+}
+
+#define REFUSED_FIRST "ERROR resend: first transaction of a new omauralog process\n"
+#define REFUSED_RECOVERY "ERROR resend: recovering the batch of a previous omauralog process\n"
+
+/* resend_first: what rsyslog 8.2302 does after a predecessor died inside a
+ * transaction (rsyslog issue #2420), as in the rows: each row is one
+ * transaction the new process sees, with the replies it must give and the
+ * entries the core holds after it. */
+static void test_recovery(void) {
+    struct fake_core c;
+    struct aura_proto *p;
+    static const struct {
+        const char *lines[4];
+        uint64_t acked; /* watermark acknowledged after the commit (0: none) */
+        const char *replies;
+        uint64_t entries;
+        const char *what;
+    } rows[] = {
+        /* the dead process had answered a, b with DEFER_COMMIT; rsyslog goes on with c, d */
+        {{"c", "d"}, 0, "OK\nDEFER_COMMIT\nDEFER_COMMIT\n" REFUSED_FIRST, 2, "first commit refused at once"},
+        /* then the whole batch, message by message */
+        {{"a"}, 0, "OK\nDEFER_COMMIT\n" REFUSED_RECOVERY, 3, "unseen line a: queued, refused at once"},
+        {{"b"}, 0, "OK\nDEFER_COMMIT\n" REFUSED_RECOVERY, 4, "unseen line b: queued, refused at once"},
+        {{"c"}, 2, "OK\nDEFER_COMMIT\nOK\n", 4, "seen line c: reused, committed once acknowledged"},
+        {{"d"}, 0, "OK\nDEFER_COMMIT\nOK\n", 4, "seen line d: already acknowledged"},
+        /* then the refused ones together */
+        {{"a", "b"}, 4, "OK\nDEFER_COMMIT\nDEFER_COMMIT\nOK\n", 4, "refused lines again: reused, committed"},
+        /* recovery over: a new single line waits for its acknowledgement */
+        {{"e"}, 5, "OK\nDEFER_COMMIT\nOK\n", 5, "after recovery: a single line is committed as usual"},
+    };
+
+    p = mk_set(&c, true, true);
+    aura_proto_start(p, 0);
+    CHECK_STR(take(p), "OK\n", "recovery: startup OK");
+    line(p, "BEGIN TRANSACTION", 0);
+    line(p, "COMMIT TRANSACTION", 0);
+    CHECK_STR(take(p), "OK\nOK\n", "recovery: an empty transaction is committed, not refused");
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        char r[512];
+        snprintf(r, sizeof(r), "%s", txn(p, rows[i].lines));
+        if (rows[i].acked) {
+            aura_proto_acked(p, rows[i].acked, 0);
+            size_t n = strlen(r);
+            snprintf(r + n, sizeof(r) - n, "%.200s", take(p));
+        }
+        CHECK_STR(r, rows[i].replies, "recovery: %s", rows[i].what);
+        CHECK_INT(c.next_seq, rows[i].entries, "recovery: entries after '%s'", rows[i].what);
+        CHECK(!aura_proto_busy(p), "recovery: nothing owed after '%s'", rows[i].what);
+    }
+    struct aura_proto_stats st;
+    aura_proto_get_stats(p, &st);
+    CHECK_INT(st.recovery_refusals, 3, "recovery: three refusals counted");
+    aura_proto_free(p);
+
+    /* a batch of one: refused once, the resend commits */
+    p = mk_set(&c, true, true);
+    aura_proto_start(p, 0);
+    take(p);
+    CHECK_STR(txn(p, (const char *const[]){"x", NULL}), "OK\nDEFER_COMMIT\n" REFUSED_FIRST,
+              "recovery: single-line first batch refused");
+    txn(p, (const char *const[]){"x", NULL});
+    aura_proto_acked(p, 1, 0);
+    CHECK_STR(take(p), "OK\n", "recovery: its resend is committed, not refused again");
+    CHECK_INT(c.next_seq, 1, "recovery: queued once");
+    aura_proto_free(p);
 }
 
 int main(void) {
@@ -284,5 +364,7 @@ int main(void) {
     CHECK(!aura_proto_busy(p), "room: continues");
     CHECK_INT(aura_proto_next_tick(p), 0, "no timer needed");
     aura_proto_free(p);
+
+    test_recovery();
     return tap_done();
 }
