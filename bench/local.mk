@@ -7,4 +7,5 @@ bench_floor_omprog_SOURCES = bench/floor-omprog.c
 bench_floor_journal_SOURCES = bench/floor-journal.c
 bench_floor_journal_LDADD = $(SYSTEMD_LIBS)
 # bench/run (one command for the benchmarks of issues 7 and 14) and its helpers; not run by make check
-EXTRA_DIST += bench/run bench/benchlib.py bench/RESULTS.md
+# bench/rsyslog-stop: rsyslogd's stop time with the shipped snippet while the endpoint is down
+EXTRA_DIST += bench/run bench/benchlib.py bench/RESULTS.md bench/rsyslog-stop

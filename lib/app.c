@@ -45,7 +45,8 @@ static const struct option common_options[] = {
 struct app_state {
     struct aura_app app;
     struct aura_timer grace_timer;
-    bool draining, wait_forever;
+    struct aura_timer defer_timer; /* a deferred stop (fe->defer_stop) */
+    bool draining, wait_forever, stop_deferred;
     bool explicit_config; /* --config given: a missing file is an error even with --stdout */
     char crash_path[4096];
 };
@@ -214,6 +215,18 @@ static void grace_expired(struct aura_loop *loop, void *userdata) {
     aura_loop_quit(loop);
 }
 
+static void defer_expired(struct aura_loop *loop, void *userdata) {
+    struct app_state *s = userdata;
+    struct aura_app *app = &s->app;
+    (void)loop;
+    aura_log(AURA_LOG_WARNING, "the input did not end in time after the stop signal: stopping, flushing for up to %u s",
+             SHUTDOWN_GRACE_US / 1000000u);
+    app->stopping = true;
+    if (app->fe->stop)
+        app->fe->stop(app);
+    aura_app_drain_and_exit(app, false);
+}
+
 void aura_app_drain_and_exit(struct aura_app *app, bool wait_forever) {
     struct app_state *s = (struct app_state *)app;
     if (s->draining) {
@@ -313,7 +326,17 @@ static void on_signal(struct aura_loop *loop, int signo, void *userdata) {
     switch (signo) {
     case SIGTERM:
     case SIGINT:
-        if (app->stopping) {
+        if (!app->stopping && !s->stop_deferred && app->fe->defer_stop) {
+            unsigned wait_s = app->fe->defer_stop(app);
+            if (wait_s > 0) {
+                s->stop_deferred = true;
+                aura_log(AURA_LOG_INFO, "%s: finishing when the input ends, stopping in at most %u s",
+                         strsignal(signo), wait_s);
+                aura_loop_timer_arm(loop, &s->defer_timer, aura_now_us() + (uint64_t)wait_s * 1000000u);
+                return;
+            }
+        }
+        if (app->stopping || s->stop_deferred) {
             aura_log(AURA_LOG_NOTICE, "second stop signal: exiting now");
             aura_loop_quit(loop);
             return;
@@ -379,6 +402,7 @@ int aura_app_main(const struct aura_frontend *fe, int argc, char **argv) {
     app->full_policy = fe->full_policy;
     aura_log_init(fe->program, false);
     aura_timer_init(&s->grace_timer, grace_expired, s);
+    aura_timer_init(&s->defer_timer, defer_expired, s);
 
     /* long options: the common ones, then the front end's */
     size_t n_common = sizeof common_options / sizeof common_options[0], n_fe = 0;

@@ -40,6 +40,10 @@ struct aura_frontend {
     void (*writable)(struct aura_app *app);
     /* SIGTERM/SIGINT: stop reading input now (the app then flushes). */
     void (*stop)(struct aura_app *app);
+    /* SIGTERM/SIGINT, asked first (may be NULL): seconds to let the front end
+     * end the run on its own (it calls aura_app_drain_and_exit when its input
+     * ends), 0 to stop now.  When they pass, stop and the flush follow. */
+    unsigned (*defer_stop)(struct aura_app *app);
     /* After the loop ended, before exit: persist state (cursor). */
     void (*finish)(struct aura_app *app);
     /* SIGHUP with a valid new config: adopt what the front end uses of it.

@@ -23,7 +23,8 @@ plugin_integration_tests = \
 	tests/plugin/badinput.sh \
 	tests/plugin/rsyslog_e2e.sh \
 	tests/plugin/rsyslog_faults.sh \
-	tests/plugin/rsyslog_burst.sh
+	tests/plugin/rsyslog_burst.sh \
+	tests/plugin/rsyslog_chaos.sh
 TESTS += $(plugin_integration_tests)
 dist_check_SCRIPTS += $(plugin_integration_tests) tests/plugin/lib-rsyslog.sh
 

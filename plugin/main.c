@@ -35,6 +35,12 @@
  * endpoint fails: rsyslog may have given up on the batch in flight when it
  * shut down (it cannot always save it), so this process finishes the job. */
 #define DEFAULT_EOF_DRAIN 60.0
+/* With --confirm, a stop signal does not stop the input: rsyslog decides
+ * what is committed and closes our stdin when it is done with us (then the
+ * EOF drain above).  systemd's `systemctl stop/restart rsyslog` sends SIGTERM
+ * to every process of the unit at once (KillMode=control-group) and SIGKILL
+ * after TimeoutStopSec (90 s by default): stop on our own well before. */
+#define CONFIRM_STOP_WAIT_S 75u
 
 enum { OPT_CONFIRM = 256, OPT_COMMIT_TIMEOUT, OPT_EOF_DRAIN };
 
@@ -356,6 +362,14 @@ static void fe_stop(struct aura_app *app) {
         aura_loop_set_fd_events(app->loop, STDIN_FILENO, 0);
 }
 
+static unsigned fe_defer_stop(struct aura_app *app) {
+    struct plugin *p = app->userdata;
+    /* Stopping to read now would leave rsyslog's batch in flight half
+     * written: omprog then waits confirmTimeout, and a batch rsyslog cannot
+     * finish while it shuts down is dropped from its queue. */
+    return p->confirm ? CONFIRM_STOP_WAIT_S : 0;
+}
+
 static void fe_finish(struct aura_app *app) {
     struct plugin *p = app->userdata;
     if (!p->proto)
@@ -420,6 +434,7 @@ static const struct aura_frontend frontend = {
     .acked = fe_acked,
     .writable = fe_writable,
     .stop = fe_stop,
+    .defer_stop = fe_defer_stop,
     .finish = fe_finish,
     .reload = fe_reload,
     .stats = fe_stats,

@@ -9,7 +9,10 @@
 #     retry_initial = 0.2, retry_max = 2);
 #   - omauralog killed with SIGKILL at 3 s and at 9 s (rsyslog starts it again);
 #   - rsyslogd stopped with SIGTERM at 6 s and started again (same config, same
-#     queue directory): a `systemctl restart rsyslog`.
+#     queue directory): a `systemctl restart rsyslog`.  Like systemd
+#     (KillMode=control-group, the default of Debian's rsyslog.service), the
+#     SIGTERM goes to every process of the "unit" at once: rsyslogd and each
+#     omauralog it started (CHAOS_STOP=rsyslogd: to rsyslogd alone).
 #
 # Asserted: every sequence number arrives at least once.  Duplicates are
 # allowed (at-least-once) and printed.  Timings are not asserted.
@@ -159,8 +162,10 @@ wait_until 10 no_imtcp_conns || diag "connection to imtcp still open: $(imtcp_co
 old_plugins=$(plugins_of "$RSYSLOG_PID")
 for p in $old_plugins; do register_pid "$p"; done # they may outlive rsyslogd (--eof-drain)
 t_stop=${EPOCHREALTIME/./}
-diag "$(elapsed) s: SIGTERM rsyslogd (sender paused after $(cat "$T/sender.paused") messages)"
-kill -TERM "$RSYSLOG_PID"
+unit_pids=$RSYSLOG_PID
+[ "${CHAOS_STOP:-systemd}" = systemd ] && unit_pids+=" $(pgrep -f -- "$OMAURALOG --config $T/" | tr '\n' ' ')"
+diag "$(elapsed) s: SIGTERM $unit_pids (rsyslogd first; sender paused after $(cat "$T/sender.paused") messages)"
+kill -TERM $unit_pids
 wait_until 60 bash -c "! kill -0 $RSYSLOG_PID 2>/dev/null"
 wait "$RSYSLOG_PID" 2>/dev/null
 diag "$(elapsed) s: rsyslogd stopped after $(awk -v u=$(( ${EPOCHREALTIME/./} - t_stop )) 'BEGIN { printf "%.1f", u / 1e6 }') s"
