@@ -31,7 +31,8 @@ journal_tests = \
 	tests/journal/rotate.sh \
 	tests/journal/corrupt.sh \
 	tests/journal/gap.sh \
-	tests/journal/service.sh
+	tests/journal/service.sh \
+	tests/journal/chaos.sh
 TESTS += $(journal_tests)
 dist_check_SCRIPTS += $(journal_tests)
 EXTRA_DIST += tests/journal/lib-journal.sh tests/journal/jsend.py tests/journal/jhelp.py $(journal_fixtures)
