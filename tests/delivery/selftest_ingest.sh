@@ -99,6 +99,23 @@ curl_post /v1/logs "$(batch h1)" --max-time 0.7 >/dev/null 2>&1
 is "hang: curl times out (28)" "$?" 28
 is "server still answers others during a hang" "$(curl_post /v1/logs "$(batch h2)")" 200
 
+ok "script: hang for 0.3 s" ingest_script '{"steps":[{"hang":0.3}]}'
+curl_post /v1/logs "$(batch h3)" --max-time 5 >/dev/null 2>&1
+is "timed hang: closed without an answer (curl 52: empty reply)" "$?" 52
+
+# seeded random faults: the n-th request without a step gets the same answer in every run
+rand_statuses() { # SEED: statuses of 12 requests
+    local i out=
+    ingest_script "{\"random\":{\"seed\":$1,\"rate\":0.5,\"faults\":[{\"status\":503},{\"status\":500}]}}" || return 1
+    for i in $(seq 12); do out+="$(curl_post /v1/logs "$(batch rnd)") "; done
+    printf '%s\n' "$out"
+}
+r1=$(rand_statuses 7)
+r2=$(rand_statuses 7)
+is "random faults: same seed, same answers" "$r1" "$r2"
+like "random faults: a mix of 200 and the faults ($r1)" "$r1" '200 .*(503|500)|(503|500) .*200'
+ok "random faults: 'random' without faults refused" ! ingest_script '{"random":{"seed":1}}'
+
 ok "script: 3xx with Location" ingest_script '{"steps":[{"status":307,"location":"http://127.0.0.1:1/"}]}'
 is "redirect answered 307" "$(curl_post /v1/logs "$(batch l1)")" 307
 ok "Location header sent" grep -qi '^Location: http://127.0.0.1:1/' "$T/curl.headers"
