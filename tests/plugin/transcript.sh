@@ -101,6 +101,19 @@ is "exit status 0 on EOF" "$OM_RC" 0
 ok "entry of the unfinished transaction still delivered at EOF" bash -c "grep -q '\"last\"' $INGEST_DIR/entries.jsonl"
 ok "one reply per line: no reply line holds two answers" bash -c "! grep -q 'OKOK\|COMMITDEFER' $T/plugin.err"
 
+# --- SIGTERM (systemd signals every process of rsyslog's unit): keep answering until EOF ---
+plugin_start --config "$T/auralog.conf" --confirm --commit-timeout 4
+is "SIGTERM case: startup OK" "$(preply 10)" OK
+ok "SIGTERM case: first commit refused, resent and committed" pwarm_up
+kill -TERM "$OM_PID"
+psend "BEGIN TRANSACTION" "$(j after-term)" "COMMIT TRANSACTION"
+is "after SIGTERM: a transaction is still answered and committed" "$(preply)/$(preply)/$(preply 10)" "OK/DEFER_COMMIT/OK"
+ok "after SIGTERM: its entry was delivered" grep -q '"after-term"' "$INGEST_DIR/entries.jsonl"
+ok "after SIGTERM: still running until rsyslog closes the input" kill -0 "$OM_PID"
+pclose
+pwait_exit 10
+is "after SIGTERM and EOF: exit 0" "$OM_RC" 0
+
 # --- backpressure: a full core (max_queue_entries=5) during an outage -------
 write_config "$T/small.conf" delivery.max_queue_entries=5 delivery.max_batch_entries=5
 plugin_start --config "$T/small.conf" --confirm --commit-timeout 30
