@@ -19,6 +19,9 @@
 #   rsyslog_conf FILE BODY      FILE = global()/imtcp header for port $RSYSLOG_PORT + BODY
 #   rsyslog_send_tcp LINE...    raw lines to imtcp on $RSYSLOG_PORT (octet-stuffed by LF)
 #   TEMPLATE_CONF               the template section of conf/rsyslog.d/60-auralog.conf
+#   aggregator_conf FILE        FILE = conf/fleet/aggregator.conf with imtcp on 127.0.0.1:$RSYSLOG_PORT
+#                               (set when empty), omauralog with $T/auralog.conf, the shipped template,
+#                               rsyslog's own messages in $T/internal.log
 . "$top_srcdir/tests/lib.sh"
 
 RSYSLOGD=${RSYSLOGD:-$(command -v rsyslogd || echo /usr/sbin/rsyslogd)}
@@ -151,4 +154,22 @@ PY
 # the plugin processes omprog started (children of rsyslogd)
 plugin_pids() {
     pgrep -P "$RSYSLOG_PID" -f "$OMAURALOG" || true
+}
+
+aggregator_conf() {
+    [ -n "${RSYSLOG_PORT:-}" ] || RSYSLOG_PORT=$(free_port)
+    mkdir -p "$T/work"
+    {
+        printf 'global(workDirectory="%s" processInternalMessages="on" maxMessageSize="64k")\n' "$T/work"
+        printf 'module(load="omprog")\n'
+        # rsyslog's own messages go to a file: only the fleet's messages reach the endpoint
+        printf 'action(type="omfile" file="%s")\n' "$T/internal.log"
+        sed -n '/^template(name="auralog_json"/,/^}/p' "$top_srcdir/conf/rsyslog.d/60-auralog.conf"
+        sed -e "s|input(type=\"imtcp\" port=\"514\"|input(type=\"imtcp\" address=\"127.0.0.1\" port=\"$RSYSLOG_PORT\"|" \
+            -e "s|binary=\"/usr/local/bin/omauralog --confirm\"|binary=\"$OMAURALOG --config $T/auralog.conf --confirm\"|" \
+            -e "s|/var/log/auralog/omauralog-fleet.log|$T/plugin.err|" \
+            "$top_srcdir/conf/fleet/aggregator.conf"
+    } >"$1"
+    grep -q "$OMAURALOG" "$1" && grep -q "port=\"$RSYSLOG_PORT\"" "$1" ||
+        { diag "aggregator_conf: cannot adapt conf/fleet/aggregator.conf"; return 1; }
 }

@@ -46,23 +46,9 @@ start_ingest --script "{\"random\": {\"seed\": $SEED, \"rate\": 0.2, \"faults\":
 # ---- configuration --------------------------------------------------------------
 if [ "$CHAOS_MODE" = fleet ]; then
     # the aggregator config, as tests/fleet/lib-fleet.sh builds it, on loopback
-    RSYSLOG_PORT=$(free_port)
-    mkdir -p "$T/work"
     write_config "$T/auralog.conf" delivery.timeout=2 delivery.retry_initial=0.2 delivery.retry_max=2 \
         global_metadata.aggregator=agg || bail_out "cannot write the bridge config"
-    {
-        printf 'global(workDirectory="%s" processInternalMessages="on" maxMessageSize="64k")\n' "$T/work"
-        printf 'module(load="omprog")\n'
-        # rsyslog's own messages go to a file: only the fleet's messages reach the endpoint
-        printf 'action(type="omfile" file="%s")\n' "$T/internal.log"
-        sed -n '/^template(name="auralog_json"/,/^}/p' "$top_srcdir/conf/rsyslog.d/60-auralog.conf"
-        sed -e "s|input(type=\"imtcp\" port=\"514\"|input(type=\"imtcp\" address=\"127.0.0.1\" port=\"$RSYSLOG_PORT\"|" \
-            -e "s|binary=\"/usr/local/bin/omauralog --confirm\"|binary=\"$OMAURALOG --config $T/auralog.conf --confirm\"|" \
-            -e "s|/var/log/auralog/omauralog-fleet.log|$T/plugin.err|" \
-            "$top_srcdir/conf/fleet/aggregator.conf"
-    } >"$T/rsyslog.conf"
-    grep -q "$OMAURALOG" "$T/rsyslog.conf" && grep -q "port=\"$RSYSLOG_PORT\"" "$T/rsyslog.conf" ||
-        bail_out "cannot adapt conf/fleet/aggregator.conf"
+    aggregator_conf "$T/rsyslog.conf" || bail_out "cannot adapt conf/fleet/aggregator.conf"
 else
     write_config "$T/auralog.conf" delivery.timeout=2 delivery.retry_initial=0.2 delivery.retry_max=2 ||
         bail_out "cannot write the bridge config"
