@@ -80,9 +80,11 @@ diag "restart: $(uniq_count restart) distinct of 1200, $(ingest_entries | grep -
 ok "the old omauralog exited once its entries were delivered" wait_until 10 bash -c "! kill -0 $old_pid 2>/dev/null"
 
 # --- HUP: omprog forwards it, omauralog reloads its config --------------------------
-pid=$(plugin_pids)
 rsyslog_send_tcp "<14>Nov 25 12:00:00 fhost hup[1]: before hup"
 ok "message before HUP" wait_until 20 bash -c "grep -q 'before hup' '$INGEST_DIR/entries.jsonl'"
+# taken only now: after the restart the disk part's omauralog may have drained
+# the queue and gone with its worker, and the memory part's starts with a message
+pid=$(plugin_pids)
 write_config "$T/auralog.conf" global_metadata.release=v2
 kill -HUP "$RSYSLOG_PID"
 ok "omauralog logged the reload" wait_until 10 bash -c "grep -qi 'reload' '$T/plugin.err'"
@@ -90,7 +92,7 @@ rsyslog_send_tcp "<14>Nov 25 12:00:00 fhost hup[1]: after hup"
 ok "message after HUP" wait_until 20 bash -c "grep -q 'after hup' '$INGEST_DIR/entries.jsonl'"
 is "before HUP: old global metadata" "$(ingest_entries | grep 'before hup' | head -1 | jlines 'o["metadata"]["release"]')" v1
 is "after HUP: new global metadata" "$(ingest_entries | grep 'after hup' | head -1 | jlines 'o["metadata"]["release"]')" v2
-is "same omauralog process (reloaded, not restarted)" "$(plugin_pids)" "$pid"
+ok "same omauralog process (reloaded, not restarted)" bash -c "[ -n '$pid' ] && for p in $pid; do kill -0 \$p || exit 1; done"
 
 rsyslog_stop
 done_testing
