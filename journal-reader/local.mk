@@ -1,6 +1,7 @@
 # auralog-journald: the systemd journal front end (owned by journal-reader/)
 bin_PROGRAMS += auralog-journald
 journal_reader_sources = \
+	journal-reader/journal_settings.c journal-reader/journal_settings.h \
 	journal-reader/map.c journal-reader/map.h \
 	journal-reader/reader.c journal-reader/reader.h \
 	journal-reader/sigbus.c journal-reader/sigbus.h \

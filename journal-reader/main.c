@@ -13,7 +13,6 @@
 #include "settings.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +22,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "journal_settings.h"
 #include "buf.h"
 #include "log.h"
 #include "loop.h"
@@ -45,12 +45,7 @@ struct checkpoint {
 };
 
 struct jr {
-    /* command line */
-    bool once;
-    char *opt_directory, *opt_namespace, *opt_state_file;
-    char **opt_files;
-    size_t n_files;
-    int opt_start; /* -1: from the config */
+    struct jr_cli cli;
 
     struct aura_app *app;
     struct jr_reader *reader;
@@ -83,96 +78,16 @@ struct jr {
     struct aura_ratelimit rl_state, rl_submit;
 };
 
-static struct jr jr_global = {.opt_start = -1, .fd = -1};
-
-enum { OPT_ONCE = 256, OPT_DIRECTORY, OPT_FILE, OPT_NAMESPACE, OPT_STATE_FILE, OPT_START };
-
-static const struct option jr_options[] = {
-    {"once", no_argument, NULL, OPT_ONCE},
-    {"directory", required_argument, NULL, OPT_DIRECTORY},
-    {"file", required_argument, NULL, OPT_FILE},
-    {"namespace", required_argument, NULL, OPT_NAMESPACE},
-    {"state-file", required_argument, NULL, OPT_STATE_FILE},
-    {"start", required_argument, NULL, OPT_START},
-    {0},
-};
-
-static int parse_start(const char *s) {
-    if (strcmp(s, "head") == 0)
-        return AURA_START_HEAD;
-    if (strcmp(s, "tail") == 0)
-        return AURA_START_TAIL;
-    if (strcmp(s, "boot") == 0)
-        return AURA_START_BOOT;
-    return -1;
-}
-
-static const char *start_name(enum aura_start s) {
-    return s == AURA_START_HEAD ? "head" : s == AURA_START_BOOT ? "boot" : "tail";
-}
+static struct jr jr_global = {.cli = JR_CLI_INIT, .fd = -1};
 
 static int jr_parse_option(struct aura_app *app, int opt, const char *arg) {
     struct jr *jr = app->userdata;
-    switch (opt) {
-    case OPT_ONCE:
-        jr->once = true;
-        return 0;
-    case OPT_DIRECTORY:
-        free(jr->opt_directory);
-        jr->opt_directory = aura_strdup(arg);
-        return 0;
-    case OPT_FILE:
-        jr->opt_files = aura_realloc(jr->opt_files, (jr->n_files + 2) * sizeof(char *));
-        jr->opt_files[jr->n_files++] = aura_strdup(arg);
-        jr->opt_files[jr->n_files] = NULL;
-        return 0;
-    case OPT_NAMESPACE:
-        free(jr->opt_namespace);
-        jr->opt_namespace = aura_strdup(arg);
-        return 0;
-    case OPT_STATE_FILE:
-        free(jr->opt_state_file);
-        jr->opt_state_file = aura_strdup(arg);
-        return 0;
-    case OPT_START:
-        jr->opt_start = parse_start(arg);
-        if (jr->opt_start < 0) {
-            fprintf(stderr, "%s: --start: must be head, tail or boot, got \"%s\"\n", aura_log_program(), arg);
-            return -EINVAL;
-        }
-        return 0;
-    default:
-        return -EINVAL;
-    }
+    return jr_cli_parse(&jr->cli, opt, arg);
 }
 
-static void replace(char **slot, const char *value) {
-    free(*slot);
-    *slot = value ? aura_strdup(value) : NULL;
-}
-
-static int jr_apply(struct aura_app *app, char *err, size_t errlen) {
+static int jr_apply(struct aura_app *app, struct aura_settings *cfg, char *err, size_t errlen) {
     struct jr *jr = app->userdata;
-    struct aura_settings *cfg = app->cfg;
-    int cli = !!jr->opt_directory + !!jr->opt_namespace + (jr->n_files > 0);
-
-    if (cli > 1) {
-        snprintf(err, errlen, "--directory, --file and --namespace are mutually exclusive");
-        return -EINVAL;
-    }
-    if (cli == 1) {
-        replace(&cfg->directory, jr->opt_directory);
-        replace(&cfg->journal_namespace, jr->opt_namespace);
-    } else if (cfg->directory && cfg->journal_namespace) {
-        snprintf(err, errlen, "%s: [journal] namespace and directory are mutually exclusive",
-                 cfg->path ? cfg->path : "configuration");
-        return -EINVAL;
-    }
-    if (jr->opt_state_file)
-        replace(&cfg->state_file, jr->opt_state_file);
-    if (jr->opt_start >= 0)
-        cfg->start = (enum aura_start)jr->opt_start;
-    return 0;
+    return jr_cli_apply(&jr->cli, cfg, err, errlen);
 }
 
 /* --- cursor commit -------------------------------------------------------- */
@@ -301,7 +216,7 @@ static uint64_t unacked(const struct jr *jr) {
 
 static void arm_journal_timer(struct jr *jr) {
     uint64_t t;
-    if (jr->once || jr->fd < 0)
+    if (jr->cli.once || jr->fd < 0)
         return;
     t = jr_reader_timeout(jr->reader);
     if (t != UINT64_MAX)
@@ -391,7 +306,7 @@ static void burst(struct jr *jr) {
         checkpoint(jr);
 
     if (jr->at_end) {
-        if (jr->once) {
+        if (jr->cli.once) {
             jr->draining = true;
             notify_status("Reached the end of the journal: waiting for acknowledgements");
             aura_app_drain_and_exit(app, true);
@@ -442,8 +357,9 @@ static void on_watchdog(struct aura_loop *loop, void *userdata) {
 static int jr_start(struct aura_app *app) {
     struct jr *jr = app->userdata;
     const struct aura_settings *cfg = app->cfg;
-    struct jr_source src = {cfg->journal_namespace, cfg->directory, jr->opt_files};
-    struct jr_filter filter = {cfg->units, cfg->identifiers, cfg->min_priority};
+    const struct jr_settings *js = jr_settings_of(cfg);
+    struct jr_source src = {js->journal_namespace, js->directory, jr->cli.files};
+    struct jr_filter filter = {js->units, js->identifiers, js->min_priority};
     char *cursor = NULL;
     int r;
 
@@ -456,7 +372,7 @@ static int jr_start(struct aura_app *app) {
     aura_timer_init(&jr->watchdog_timer, on_watchdog, jr);
     aura_timer_init(&jr->journal_timer, on_journal_timer, jr);
     jr_map_init(&jr->map);
-    jr_map_set_fields(&jr->map, cfg->fields, cfg->all_fields);
+    jr_map_set_fields(&jr->map, js->fields.names, js->fields.all);
     jr->window = (uint64_t)cfg->max_batch_entries * WINDOW_BATCHES;
     if (jr->window < WINDOW_MIN)
         jr->window = WINDOW_MIN;
@@ -470,8 +386,8 @@ static int jr_start(struct aura_app *app) {
         aura_log(AURA_LOG_WARNING, "cannot install the SIGBUS handler: %s", strerror(-r));
 
     /* --stdout is for trying things out: it keeps its hands off the service's state unless told. */
-    if (cfg->state_file && *cfg->state_file && !(app->use_stdout && !jr->opt_state_file))
-        jr->state_file = aura_strdup(cfg->state_file); /* our own copy: a reload frees the config */
+    if (js->state_file && *js->state_file && !(app->use_stdout && !jr->cli.state_file))
+        jr->state_file = aura_strdup(js->state_file); /* our own copy: a reload frees the config */
     if (jr->state_file) {
         r = jr_state_check_dir(jr->state_file);
         if (r < 0)
@@ -480,7 +396,7 @@ static int jr_start(struct aura_app *app) {
         r = jr_state_read(jr->state_file, &cursor);
         if (r == -EINVAL)
             aura_log(AURA_LOG_WARNING, "state file %s does not hold a journal cursor; starting as start = %s says",
-                     jr->state_file, start_name(cfg->start));
+                     jr->state_file, jr_start_name(js->start));
         else if (r < 0 && r != -ENOENT)
             return aura_log_errno(r, AURA_LOG_ERR, "cannot read state file %s: %s", jr->state_file, strerror(-r));
         if (cursor)
@@ -492,7 +408,7 @@ static int jr_start(struct aura_app *app) {
         free(cursor);
         return r;
     }
-    r = jr_reader_seek(jr->reader, cursor, cfg->start);
+    r = jr_reader_seek(jr->reader, cursor, js->start);
     free(cursor);
     if (r < 0)
         return aura_log_errno(r, AURA_LOG_ERR, "cannot position the journal reader: %s", strerror(-r));
@@ -500,7 +416,7 @@ static int jr_start(struct aura_app *app) {
      * restart goes on from here instead of applying the start mode again. */
     jr->since_checkpoint = 1;
 
-    if (!jr->once) {
+    if (!jr->cli.once) {
         int fd = jr_reader_fd(jr->reader, &jr->fd_events);
         if (fd < 0)
             return aura_log_errno(fd, AURA_LOG_ERR, "cannot watch the journal for changes: %s", strerror(-fd));
@@ -574,13 +490,13 @@ static bool str_equal(const char *a, const char *b) {
 
 static int jr_reload(struct aura_app *app, const struct aura_settings *newcfg) {
     struct jr *jr = app->userdata;
-    const struct aura_settings *old = app->cfg;
-    jr_map_set_fields(&jr->map, newcfg->fields, newcfg->all_fields);
-    if (!strv_equal(old->units, newcfg->units) || !strv_equal(old->identifiers, newcfg->identifiers) ||
-        old->min_priority != newcfg->min_priority)
+    const struct jr_settings *old = jr_settings_of(app->cfg), *new = jr_settings_of(newcfg);
+    jr_map_set_fields(&jr->map, new->fields.names, new->fields.all);
+    if (!strv_equal(old->units, new->units) || !strv_equal(old->identifiers, new->identifiers) ||
+        old->min_priority != new->min_priority)
         aura_log(AURA_LOG_WARNING, "reload: [journal] units, identifiers and min_priority take effect at restart");
-    if (!str_equal(old->journal_namespace, newcfg->journal_namespace) || !str_equal(old->directory, newcfg->directory) ||
-        !str_equal(old->state_file, newcfg->state_file))
+    if (!str_equal(old->journal_namespace, new->journal_namespace) || !str_equal(old->directory, new->directory) ||
+        !str_equal(old->state_file, new->state_file))
         aura_log(AURA_LOG_WARNING, "reload: [journal] namespace, directory and state_file take effect at restart");
     return 0;
 }
@@ -597,14 +513,9 @@ static const struct aura_frontend journald_frontend = {
     .program = "auralog-journald",
     .synopsis = "[--config FILE] [--check] [--once] [--stdout] [--directory DIR | --file FILE... | --namespace NS] "
                 "[--state-file FILE] [--start head|tail|boot] [--verbose]",
-    .help = "      --once          forward up to the current end of the journal, wait for delivery, exit\n"
-            "      --directory DIR read the journal files in DIR\n"
-            "      --file FILE     read this journal file (repeatable)\n"
-            "      --namespace NS  read the journal namespace NS\n"
-            "      --state-file FILE\n"
-            "                      cursor state file (default: [journal] state_file)\n"
-            "      --start MODE    head, tail or boot: where to begin when there is no state\n",
-    .options = jr_options,
+    .help = jr_cli_help,
+    .options = jr_cli_options,
+    .settings = &jr_settings_table,
     .full_policy = AURA_FULL_BLOCK,
     .userdata = &jr_global,
     .parse_option = jr_parse_option,
@@ -619,5 +530,7 @@ static const struct aura_frontend journald_frontend = {
 };
 
 int main(int argc, char **argv) {
-    return aura_app_main(&journald_frontend, argc, argv);
+    int rc = aura_app_main(&journald_frontend, argc, argv);
+    jr_cli_free(&jr_global.cli);
+    return rc;
 }

@@ -183,13 +183,13 @@ static void check_sigbus(struct jr_reader *r) {
                          r->what, n, addr);
 }
 
-static int seek_start(struct jr_reader *r, enum aura_start start) {
+static int seek_start(struct jr_reader *r, enum jr_start start) {
     int k;
     switch (start) {
-    case AURA_START_HEAD:
+    case JR_START_HEAD:
         aura_log(AURA_LOG_NOTICE, "no saved position: reading %s from its first entry (start = head)", r->what);
         return sd_journal_seek_head(r->j);
-    case AURA_START_BOOT: {
+    case JR_START_BOOT: {
         sd_id128_t boot;
         k = sd_id128_get_boot(&boot);
         if (k < 0)
@@ -201,7 +201,7 @@ static int seek_start(struct jr_reader *r, enum aura_start start) {
         r->boot = boot;
         return sd_journal_seek_monotonic_usec(r->j, boot, 0);
     }
-    case AURA_START_TAIL:
+    case JR_START_TAIL:
     default:
         aura_log(AURA_LOG_NOTICE, "no saved position: reading %s from its end, new entries only (start = tail)",
                  r->what);
@@ -248,7 +248,7 @@ static void prev_from_cursor(struct jr_reader *r, const char *cursor) {
     r->have_prev = parse_cursor(cursor, &r->prev_id, &r->prev_seq, &r->prev_rt);
 }
 
-int jr_reader_seek(struct jr_reader *r, const char *cursor, enum aura_start start) {
+int jr_reader_seek(struct jr_reader *r, const char *cursor, enum jr_start start) {
     int k;
 
     r->have_prev = false;
@@ -259,7 +259,7 @@ int jr_reader_seek(struct jr_reader *r, const char *cursor, enum aura_start star
     k = sd_journal_seek_cursor(r->j, cursor);
     if (k < 0) {
         aura_log(AURA_LOG_WARNING, "saved cursor is not a valid journal cursor (%s); starting as start = %s says",
-                 strerror(-k), start == AURA_START_HEAD ? "head" : start == AURA_START_BOOT ? "boot" : "tail");
+                 strerror(-k), jr_start_name(start));
         return seek_start(r, start);
     }
     k = sd_journal_next(r->j);

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "settings.h"
+#include "journal_settings.h"
 #include "map.h"
 
 struct jr_reader;
@@ -30,7 +30,7 @@ void jr_reader_free(struct jr_reader *r);
 
 /* Position the reader: after cursor (the last entry already delivered) when
  * cursor is non-NULL, else per start.  Logs where it starts and why. */
-int jr_reader_seek(struct jr_reader *r, const char *cursor, enum aura_start start);
+int jr_reader_seek(struct jr_reader *r, const char *cursor, enum jr_start start);
 
 /* Move to the next entry: 1 when there is one, 0 at the end, negative errno. */
 int jr_reader_next(struct jr_reader *r);

@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,11 +119,9 @@ static void crash_handler(int signo) {
 static void crash_setup(struct app_state *s) {
     const struct aura_settings *cfg = s->app.cfg;
     s->crash_path[0] = '\0';
-    if (!cfg->capture_errors || !cfg->state_file || s->app.use_stdout)
+    if (!cfg->capture_errors || !cfg->state_directory || s->app.use_stdout)
         return;
-    char dirbuf[4096];
-    snprintf(dirbuf, sizeof dirbuf, "%s", cfg->state_file);
-    snprintf(s->crash_path, sizeof s->crash_path, "%s/%s.crash", dirname(dirbuf), s->app.fe->program);
+    snprintf(s->crash_path, sizeof s->crash_path, "%s/%s.crash", cfg->state_directory, s->app.fe->program);
     crash_state = s;
     struct sigaction sa = {0};
     sa.sa_handler = crash_handler;
@@ -263,10 +260,7 @@ static int load_config(struct aura_app *app, bool explicit_path, struct aura_set
     if (r < 0)
         return r;
     if (app->fe->apply) {
-        struct aura_settings *saved = app->cfg;
-        app->cfg = cfg; /* apply() works on app->cfg */
-        r = app->fe->apply(app, err, errlen);
-        app->cfg = saved;
+        r = app->fe->apply(app, cfg, err, errlen);
         if (r < 0) {
             aura_settings_free(cfg);
             return r;
@@ -403,6 +397,8 @@ int aura_app_main(const struct aura_frontend *fe, int argc, char **argv) {
     aura_log_init(fe->program, false);
     aura_timer_init(&s->grace_timer, grace_expired, s);
     aura_timer_init(&s->defer_timer, defer_expired, s);
+    if (fe->settings)
+        aura_settings_register(fe->settings);
 
     /* long options: the common ones, then the front end's */
     size_t n_common = sizeof common_options / sizeof common_options[0], n_fe = 0;

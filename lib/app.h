@@ -23,16 +23,20 @@ struct aura_frontend {
     const char *synopsis;           /* usage line after the program name */
     const char *help;               /* front-end specific option help, lines of "  --opt  text\n" */
     const struct option *options;   /* extra long options (val >= 256), terminated by {0}; may be NULL */
+    /* the front end's own sections of the configuration file, registered
+     * before it is loaded (lib/settings.h); may be NULL */
+    const struct aura_settings_table *settings;
     enum aura_full_policy full_policy;
     void *userdata;
 
     /* A front-end option from options[]: 0, or -EINVAL after printing nothing
      * (the app prints usage).  May record into userdata. */
     int (*parse_option)(struct aura_app *app, int opt, const char *arg);
-    /* After the config is loaded (also for --check): apply command-line
-     * overrides into app->cfg; on error write one line into err and return
-     * -EINVAL (exit 2). */
-    int (*apply)(struct aura_app *app, char *err, size_t errlen);
+    /* After a configuration is loaded (at start, also for --check, and on
+     * SIGHUP before reload()): apply command-line overrides into cfg, which
+     * is not app->cfg yet; on error write one line into err and return
+     * -EINVAL (exit 2, or the reload is refused). */
+    int (*apply)(struct aura_app *app, struct aura_settings *cfg, char *err, size_t errlen);
     /* Start reading: register fds / timers with app->loop.  Negative errno
      * exits 1 (the front end logs why). */
     int (*start)(struct aura_app *app);

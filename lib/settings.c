@@ -1,8 +1,10 @@
 /* settings.c - the INI configuration (SPEC §6), parsed with libinih.
  *
- * One table (struct option) drives parsing, defaults and --check output, as
- * fluent-bit's config maps do: a key, its type, its default as text and
- * where it lands in struct aura_settings.  Defaults go through the same
+ * Tables of rows (struct aura_setting) drive parsing, defaults and --check
+ * output, as fluent-bit's config maps do: a section, a key, its type, its
+ * default as text and where it lands in a struct.  The core's own table
+ * points into struct aura_settings; a front end registers a table pointing
+ * into a struct of its own (settings.h).  Defaults go through the same
  * parser as the file, so the two can never disagree.
  *
  * inih's handler on Debian has no line number, so lines are counted in the
@@ -15,7 +17,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ini.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -25,81 +26,70 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "level.h"
 #include "log.h"
+#include "number.h"
 
 #define LINE_MAX_BYTES 8192   /* longest accepted line */
 #define KEY_FILE_MAX 4096     /* a key file larger than this is not a key file */
 #define SECONDS_MAX 86400.0   /* durations: at most a day */
 #define SIZE_VALUE_MAX (1UL << 30)
-
-enum opt_type {
-    OPT_KEY,      /* api_key: the secret itself */
-    OPT_KEY_FILE, /* api_key_file */
-    OPT_KEY_ENV,  /* api_key_env */
-    OPT_STRING,   /* non-empty string */
-    OPT_STRING_OPT, /* string, empty -> NULL */
-    OPT_ENDPOINT,
-    OPT_BOOL,
-    OPT_SECONDS,  /* double > 0, <= SECONDS_MAX */
-    OPT_SIZE,     /* size_t >= min, <= SIZE_VALUE_MAX */
-    OPT_CA_FILE,  /* readable file, empty -> NULL */
-    OPT_START,
-    OPT_PRIORITY,
-    OPT_LIST,     /* space-separated, empty -> NULL */
-    OPT_FIELDS,   /* list of journal field names, or "*" */
-};
-
-struct option {
-    const char *section;
-    const char *key;
-    enum opt_type type;
-    size_t offset;
-    const char *def; /* as it would be written in the file */
-    size_t min;      /* OPT_SIZE only */
-};
+#define MAX_TABLES 8          /* front-end tables */
 
 #define OFF(member) offsetof(struct aura_settings, member)
 
-static const struct option options[] = {
-    {"auralog", "api_key", OPT_KEY, OFF(api_key), NULL, 0},
-    {"auralog", "api_key_file", OPT_KEY_FILE, OFF(api_key_file), NULL, 0},
-    {"auralog", "api_key_env", OPT_KEY_ENV, OFF(api_key_env), NULL, 0},
-    {"auralog", "environment", OPT_STRING, OFF(environment), "production", 0},
-    {"auralog", "endpoint", OPT_ENDPOINT, OFF(endpoint), "https://ingest.auralog.ai", 0},
-    {"auralog", "allow_insecure_endpoint", OPT_BOOL, OFF(allow_insecure_endpoint), "false", 0},
-    {"auralog", "flush_interval", OPT_SECONDS, OFF(flush_interval), "5.0", 0},
-    {"auralog", "capture_errors", OPT_BOOL, OFF(capture_errors), "true", 0},
-    {"auralog", "host_metadata", OPT_BOOL, OFF(host_metadata), "true", 0},
-    {"delivery", "max_batch_entries", OPT_SIZE, OFF(max_batch_entries), "1000", 1},
-    {"delivery", "max_batch_bytes", OPT_SIZE, OFF(max_batch_bytes), "1048576", 1024},
-    {"delivery", "max_message_bytes", OPT_SIZE, OFF(max_message_bytes), "65536", 64},
-    {"delivery", "max_queue_entries", OPT_SIZE, OFF(max_queue_entries), "100000", 1},
-    {"delivery", "timeout", OPT_SECONDS, OFF(timeout), "30", 0},
-    {"delivery", "retry_initial", OPT_SECONDS, OFF(retry_initial), "1", 0},
-    {"delivery", "retry_max", OPT_SECONDS, OFF(retry_max), "60", 0},
-    {"delivery", "ca_file", OPT_CA_FILE, OFF(ca_file), "", 0},
-    {"journal", "state_file", OPT_STRING, OFF(state_file), "/var/lib/auralog/journal.cursor", 0},
-    {"journal", "start", OPT_START, OFF(start), "tail", 0},
-    {"journal", "namespace", OPT_STRING_OPT, OFF(journal_namespace), "", 0},
-    {"journal", "directory", OPT_STRING_OPT, OFF(directory), "", 0},
-    {"journal", "units", OPT_LIST, OFF(units), "", 0},
-    {"journal", "identifiers", OPT_LIST, OFF(identifiers), "", 0},
-    {"journal", "min_priority", OPT_PRIORITY, OFF(min_priority), "debug", 0},
-    {"journal", "fields", OPT_FIELDS, OFF(fields), "", 0},
-};
-#define N_OPTIONS (sizeof(options) / sizeof(options[0]))
-
-static const char *const sections[] = {"auralog", "global_metadata", "delivery", "journal"};
-
-static const char *const start_names[] = {
-    [AURA_START_TAIL] = "tail",
-    [AURA_START_HEAD] = "head",
-    [AURA_START_BOOT] = "boot",
+/* The core's sections, in the order --check prints them. */
+static const struct aura_setting core_rows[] = {
+    AURA_SETTING_ROW("auralog", "api_key", AURA_SETTING_API_KEY, OFF(api_key), NULL),
+    AURA_SETTING_ROW("auralog", "api_key_file", AURA_SETTING_API_KEY_FILE, OFF(api_key_file), NULL),
+    AURA_SETTING_ROW("auralog", "api_key_env", AURA_SETTING_API_KEY_ENV, OFF(api_key_env), NULL),
+    AURA_SETTING_ROW("auralog", "environment", AURA_SETTING_STRING, OFF(environment), "production"),
+    AURA_SETTING_ROW("auralog", "endpoint", AURA_SETTING_ENDPOINT, OFF(endpoint), "https://ingest.auralog.ai"),
+    AURA_SETTING_ROW("auralog", "allow_insecure_endpoint", AURA_SETTING_BOOL, OFF(allow_insecure_endpoint), "false"),
+    AURA_SETTING_ROW("auralog", "flush_interval", AURA_SETTING_SECONDS, OFF(flush_interval), "5.0"),
+    AURA_SETTING_ROW("auralog", "capture_errors", AURA_SETTING_BOOL, OFF(capture_errors), "true"),
+    AURA_SETTING_ROW("auralog", "host_metadata", AURA_SETTING_BOOL, OFF(host_metadata), "true"),
+    AURA_SETTING_ROW("auralog", "state_directory", AURA_SETTING_STRING, OFF(state_directory), "/var/lib/auralog"),
+    AURA_SETTING_ROW("global_metadata", NULL, AURA_SETTING_PAIRS, OFF(global), NULL),
+    AURA_SETTING_ROW("delivery", "max_batch_entries", AURA_SETTING_SIZE, OFF(max_batch_entries), "1000", .min = 1),
+    AURA_SETTING_ROW("delivery", "max_batch_bytes", AURA_SETTING_SIZE, OFF(max_batch_bytes), "1048576", .min = 1024),
+    AURA_SETTING_ROW("delivery", "max_message_bytes", AURA_SETTING_SIZE, OFF(max_message_bytes), "65536", .min = 64),
+    AURA_SETTING_ROW("delivery", "max_queue_entries", AURA_SETTING_SIZE, OFF(max_queue_entries), "100000", .min = 1),
+    AURA_SETTING_ROW("delivery", "timeout", AURA_SETTING_SECONDS, OFF(timeout), "30"),
+    AURA_SETTING_ROW("delivery", "retry_initial", AURA_SETTING_SECONDS, OFF(retry_initial), "1"),
+    AURA_SETTING_ROW("delivery", "retry_max", AURA_SETTING_SECONDS, OFF(retry_max), "60"),
+    AURA_SETTING_ROW("delivery", "ca_file", AURA_SETTING_FILE, OFF(ca_file), ""),
 };
 
-/* Where messages come from: the file and, when known, the line of each key. */
-struct parse {
+static int check_core(const void *values, struct aura_settings_check *chk);
+
+static const struct aura_settings_table core_table = {
+    core_rows, sizeof(core_rows) / sizeof(core_rows[0]), sizeof(struct aura_settings), check_core,
+};
+
+/* Sections of the shared file that a front end owns (SPEC §6).  A program
+ * that has not registered the front end's table skips them whole. */
+static const char *const AURA_SETTINGS_FRONTEND_SECTIONS[] = {"journal"};
+
+/* The registered front-end tables, in registration order. */
+static const struct aura_settings_table *registered[MAX_TABLES];
+static size_t n_registered;
+
+/* One table's values in one configuration. */
+struct aura_settings_block {
+    const struct aura_settings_table *table;
+    void *values;
+};
+
+/* A table with its values and, while a file is read, the line of each row. */
+struct tab {
+    const struct aura_settings_table *t;
+    void *base;
+    int *lines; /* per row, 0 = not set in the file; NULL: no file */
+};
+
+/* The state of one load or validation: the file and, when known, the line
+ * of each key (aura_settings_fail reports through it). */
+struct aura_settings_check {
     struct aura_settings *cfg;
     const char *path;
     unsigned flags;
@@ -107,15 +97,67 @@ struct parse {
     int line;            /* line being parsed, 1-based */
     bool at_line_start;
     size_t line_len;
-    int opt_line[N_OPTIONS]; /* 0 = not set in the file */
+    struct tab tabs[1 + MAX_TABLES]; /* the core's first */
+    size_t n_tabs;
     int key_line;        /* line of the key source that was set */
     int r;               /* first error, 0 = none */
     char *err;
     size_t errlen;
 };
 
+void aura_settings_register(const struct aura_settings_table *table) {
+    for (size_t i = 0; i < n_registered; i++)
+        if (registered[i] == table)
+            return;
+    if (n_registered == MAX_TABLES) {
+        aura_log(AURA_LOG_ERR, "more than %d configuration tables registered, aborting", MAX_TABLES);
+        abort();
+    }
+    registered[n_registered++] = table;
+}
+
+void *aura_settings_values(const struct aura_settings *cfg, const struct aura_settings_table *table) {
+    for (size_t i = 0; cfg && i < cfg->n_blocks; i++)
+        if (cfg->blocks[i].table == table)
+            return cfg->blocks[i].values;
+    return NULL;
+}
+
+int aura_setting_enum_value(const struct aura_setting_name *names, const char *name) {
+    for (size_t i = 0; names[i].name; i++)
+        if (strcmp(names[i].name, name) == 0)
+            return names[i].value;
+    return -1;
+}
+
+const char *aura_setting_enum_name(const struct aura_setting_name *names, int value) {
+    for (size_t i = 0; names[i].name; i++)
+        if (names[i].value == value)
+            return names[i].name;
+    return NULL;
+}
+
+/* The tables of cfg (the core's, then each block), for one load or check. */
+static void init_check(struct aura_settings_check *p, struct aura_settings *cfg, bool with_lines) {
+    p->cfg = cfg;
+    p->tabs[0] = (struct tab){&core_table, cfg, NULL};
+    p->n_tabs = 1;
+    for (size_t i = 0; i < cfg->n_blocks; i++)
+        p->tabs[p->n_tabs++] = (struct tab){cfg->blocks[i].table, cfg->blocks[i].values, NULL};
+    if (with_lines)
+        for (size_t i = 0; i < p->n_tabs; i++)
+            p->tabs[i].lines = aura_calloc(p->tabs[i].t->n_rows + 1, sizeof(int));
+}
+
+static void done_check(struct aura_settings_check *p) {
+    for (size_t i = 0; i < p->n_tabs; i++) {
+        free(p->tabs[i].lines);
+        p->tabs[i].lines = NULL;
+    }
+}
+
 /* "FILE:LINE: KEY: text", "FILE: KEY: text" (line 0), "KEY: text" (no file). */
-__attribute__((format(printf, 5, 6))) static int fail(struct parse *p, int line, const char *key, int r,
+__attribute__((format(printf, 5, 6))) static int fail(struct aura_settings_check *p, int line, const char *key, int r,
                                                       const char *fmt, ...) {
     if (p->r)
         return p->r; /* keep the first */
@@ -140,22 +182,55 @@ __attribute__((format(printf, 5, 6))) static int fail(struct parse *p, int line,
     return r;
 }
 
-static void *field(struct aura_settings *cfg, const struct option *o) {
-    return (char *)cfg + o->offset;
+
+static void *slot_of(const struct tab *t, const struct aura_setting *o) {
+    return (char *)t->base + o->offset;
 }
 
-static const struct option *find_option(const char *section, const char *key) {
-    for (size_t i = 0; i < N_OPTIONS; i++)
-        if (strcmp(options[i].section, section) == 0 && strcmp(options[i].key, key) == 0)
-            return &options[i];
+/* The row of section/key (key NULL: the row of a section of pairs). */
+static const struct aura_setting *find_row(const struct aura_settings_check *p, const char *section, const char *key,
+                                           const struct tab **tab) {
+    for (size_t i = 0; i < p->n_tabs; i++) {
+        const struct aura_settings_table *t = p->tabs[i].t;
+        for (size_t j = 0; j < t->n_rows; j++) {
+            const struct aura_setting *o = &t->rows[j];
+            if (strcmp(o->section, section) != 0)
+                continue;
+            if (key ? o->key && strcmp(o->key, key) == 0 : o->type == AURA_SETTING_PAIRS) {
+                *tab = &p->tabs[i];
+                return o;
+            }
+        }
+    }
     return NULL;
 }
 
-static bool known_section(const char *name) {
-    for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
-        if (strcmp(sections[i], name) == 0)
-            return true;
-    return false;
+enum section_kind { SECTION_UNKNOWN, SECTION_OWNED, SECTION_SKIPPED };
+
+static enum section_kind section_kind(const struct aura_settings_check *p, const char *name) {
+    for (size_t i = 0; i < p->n_tabs; i++)
+        for (size_t j = 0; j < p->tabs[i].t->n_rows; j++)
+            if (strcmp(p->tabs[i].t->rows[j].section, name) == 0)
+                return SECTION_OWNED;
+    for (size_t i = 0; i < sizeof(AURA_SETTINGS_FRONTEND_SECTIONS) / sizeof(AURA_SETTINGS_FRONTEND_SECTIONS[0]); i++)
+        if (strcmp(AURA_SETTINGS_FRONTEND_SECTIONS[i], name) == 0)
+            return SECTION_SKIPPED;
+    return SECTION_UNKNOWN;
+}
+
+static int line_of(const struct aura_settings_check *p, const char *section, const char *key) {
+    const struct tab *t;
+    const struct aura_setting *o = find_row(p, section, key, &t);
+    return o && t->lines ? t->lines[o - t->t->rows] : 0;
+}
+
+int aura_settings_fail(struct aura_settings_check *p, const char *section, const char *key, const char *fmt, ...) {
+    va_list ap;
+    char text[1024];
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    return fail(p, line_of(p, section, key), key, -EINVAL, "%s", text);
 }
 
 static void free_list(char **l) {
@@ -200,57 +275,66 @@ static int parse_bool(const char *v, bool *out) {
     return -EINVAL;
 }
 
-/* A plain decimal number: no hex, no inf/nan, nothing after it. */
-static int parse_number(const char *v, double *out) {
-    if (!*v || strspn(v, "0123456789.eE+-") != strlen(v))
-        return -EINVAL;
-    char *end;
-    errno = 0;
-    double d = strtod(v, &end);
-    if (errno || *end || end == v || !isfinite(d))
-        return -EINVAL;
-    *out = d;
-    return 0;
-}
-
-static int parse_size(const char *v, size_t *out) {
-    if (!*v || strspn(v, "0123456789") != strlen(v) || strlen(v) > 18)
-        return -EINVAL;
-    *out = (size_t)strtoull(v, NULL, 10);
-    return 0;
-}
-
-/* A journal field name as journald accepts it: A-Z, 0-9, _, not starting with a digit. */
-static bool valid_field_name(const char *s) {
-    if (!*s || (*s >= '0' && *s <= '9') || strlen(s) > 64)
-        return false;
-    return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == strlen(s);
-}
-
 static bool has_scheme(const char *v, const char *scheme) {
     return strncasecmp(v, scheme, strlen(scheme)) == 0;
 }
 
+/* "must be a, b or c, got \"v\"" for an enum. */
+static int fail_enum(struct aura_settings_check *p, int line, const struct aura_setting *o, const char *v) {
+    struct aura_buf b = AURA_BUF_INIT;
+    for (size_t i = 0; o->names[i].name; i++)
+        aura_buf_printf(&b, "%s%s", i == 0 ? "" : o->names[i + 1].name ? ", " : " or ", o->names[i].name);
+    int r = fail(p, line, o->key, -EINVAL, "must be %s, got \"%s\"", b.data ? b.data : "", v);
+    aura_buf_free(&b);
+    return r;
+}
+
+/* Release what a row's slot holds. */
+static void release_slot(const struct aura_setting *o, void *dst) {
+    switch (o->type) {
+    case AURA_SETTING_STRING:
+    case AURA_SETTING_STRING_OPT:
+    case AURA_SETTING_FILE:
+    case AURA_SETTING_API_KEY_FILE:
+    case AURA_SETTING_API_KEY_ENV:
+    case AURA_SETTING_ENDPOINT:
+        free(*(char **)dst);
+        *(char **)dst = NULL;
+        break;
+    case AURA_SETTING_LIST:
+        free_list(*(char ***)dst);
+        *(char ***)dst = NULL;
+        break;
+    case AURA_SETTING_CUSTOM:
+        if (o->release)
+            o->release(dst);
+        break;
+    default:
+        break;
+    }
+}
+
 /* Store one value; on a bad value fail() with the line and return < 0. */
-static int set_option(struct parse *p, const struct option *o, const char *v, int line) {
+static int set_option(struct aura_settings_check *p, const struct tab *t, const struct aura_setting *o, const char *v,
+                      int line) {
     struct aura_settings *cfg = p->cfg;
-    void *dst = field(cfg, o);
+    void *dst = slot_of(t, o);
     const char *k = o->key;
 
     switch (o->type) {
-    case OPT_KEY:
-    case OPT_KEY_FILE:
-    case OPT_KEY_ENV: {
-        enum aura_key_source src = o->type == OPT_KEY ? AURA_KEY_INLINE
-                                   : o->type == OPT_KEY_FILE ? AURA_KEY_FILE
-                                                             : AURA_KEY_ENV;
+    case AURA_SETTING_API_KEY:
+    case AURA_SETTING_API_KEY_FILE:
+    case AURA_SETTING_API_KEY_ENV: {
+        enum aura_key_source src = o->type == AURA_SETTING_API_KEY        ? AURA_KEY_INLINE
+                                   : o->type == AURA_SETTING_API_KEY_FILE ? AURA_KEY_FILE
+                                                                          : AURA_KEY_ENV;
         if (cfg->key_source != AURA_KEY_NONE && cfg->key_source != src)
             return fail(p, line, k, -EINVAL,
                         "only one of api_key, api_key_file and api_key_env may be set (another was set on line %d)",
                         p->key_line);
         if (!*v)
             return fail(p, line, k, -EINVAL, "must not be empty");
-        if (o->type == OPT_KEY) {
+        if (o->type == AURA_SETTING_API_KEY) {
             for (const unsigned char *c = (const unsigned char *)v; *c; c++)
                 if (*c < 0x20 || *c == 0x7f)
                     return fail(p, line, k, -EINVAL, "contains control characters");
@@ -264,15 +348,15 @@ static int set_option(struct parse *p, const struct option *o, const char *v, in
         p->key_line = line;
         return 0;
     }
-    case OPT_STRING:
+    case AURA_SETTING_STRING:
         if (!*v)
             return fail(p, line, k, -EINVAL, "must not be empty");
         /* fall through */
-    case OPT_STRING_OPT:
+    case AURA_SETTING_STRING_OPT:
         free(*(char **)dst);
         *(char **)dst = *v ? aura_strdup(v) : NULL;
         return 0;
-    case OPT_ENDPOINT: {
+    case AURA_SETTING_ENDPOINT: {
         const char *host = has_scheme(v, "https://") ? v + 8 : has_scheme(v, "http://") ? v + 7 : NULL;
         if (!host || !*host || *host == '/' || strpbrk(v, " \t"))
             return fail(p, line, k, -EINVAL, "must be an https:// (or http://) URL, got \"%s\"", v);
@@ -280,33 +364,33 @@ static int set_option(struct parse *p, const struct option *o, const char *v, in
         size_t n = strlen(s);
         while (n > 0 && s[n - 1] == '/')
             s[--n] = '\0';
-        free(cfg->endpoint);
-        cfg->endpoint = s;
+        free(*(char **)dst);
+        *(char **)dst = s;
         return 0;
     }
-    case OPT_BOOL:
+    case AURA_SETTING_BOOL:
         if (parse_bool(v, dst) < 0)
             return fail(p, line, k, -EINVAL, "must be true or false (also yes/no, on/off, 1/0), got \"%s\"", v);
         return 0;
-    case OPT_SECONDS: {
+    case AURA_SETTING_SECONDS: {
         double d;
-        if (parse_number(v, &d) < 0 || d <= 0)
+        if (aura_parse_decimal(v, &d) < 0 || d <= 0)
             return fail(p, line, k, -EINVAL, "must be a number > 0, got \"%s\"", v);
         if (d > SECONDS_MAX)
             return fail(p, line, k, -EINVAL, "must be at most %g seconds, got \"%s\"", SECONDS_MAX, v);
         *(double *)dst = d;
         return 0;
     }
-    case OPT_SIZE: {
-        size_t n;
-        if (parse_size(v, &n) < 0 || n < o->min)
+    case AURA_SETTING_SIZE: {
+        uint64_t n;
+        if (aura_parse_digits(v, strlen(v), 18, &n) < 0 || n < o->min)
             return fail(p, line, k, -EINVAL, "must be an integer >= %zu, got \"%s\"", o->min, v);
         if (n > SIZE_VALUE_MAX)
             return fail(p, line, k, -EINVAL, "must be at most %lu, got \"%s\"", SIZE_VALUE_MAX, v);
-        *(size_t *)dst = n;
+        *(size_t *)dst = (size_t)n;
         return 0;
     }
-    case OPT_CA_FILE:
+    case AURA_SETTING_FILE:
         if (*v) {
             int fd = open(v, O_RDONLY | O_CLOEXEC | O_NOCTTY);
             struct stat st;
@@ -316,94 +400,82 @@ static int set_option(struct parse *p, const struct option *o, const char *v, in
             if (e)
                 return fail(p, line, k, -EINVAL, "cannot read \"%s\": %s", v, strerror(e));
         }
-        free(cfg->ca_file);
-        cfg->ca_file = *v ? aura_strdup(v) : NULL;
+        free(*(char **)dst);
+        *(char **)dst = *v ? aura_strdup(v) : NULL;
         return 0;
-    case OPT_START:
-        for (int i = 0; i < 3; i++)
-            if (strcmp(v, start_names[i]) == 0) {
-                cfg->start = (enum aura_start)i;
-                return 0;
-            }
-        return fail(p, line, k, -EINVAL, "must be head, tail or boot, got \"%s\"", v);
-    case OPT_PRIORITY: {
-        int prio = aura_severity_from_name(v);
-        if (prio < 0 || prio > 7)
-            return fail(p, line, k, -EINVAL, "must be a syslog severity (emerg ... debug) or 0-7, got \"%s\"", v);
-        cfg->min_priority = prio;
-        return 0;
-    }
-    case OPT_LIST:
+    case AURA_SETTING_LIST:
         free_list(*(char ***)dst);
         *(char ***)dst = split_list(v);
         return 0;
-    case OPT_FIELDS: {
-        char **l = split_list(v);
-        bool all = false;
-        for (size_t i = 0; l && l[i]; i++) {
-            if (strcmp(l[i], "*") == 0 && !l[1]) {
-                all = true;
-                continue;
+    case AURA_SETTING_ENUM: {
+        for (size_t i = 0; o->names[i].name; i++)
+            if (strcmp(v, o->names[i].name) == 0) {
+                *(int *)dst = o->names[i].value;
+                return 0;
             }
-            if (!valid_field_name(l[i])) {
-                int r = strcmp(l[i], "*") == 0
-                            ? fail(p, line, k, -EINVAL, "\"*\" must stand alone, got \"%s\"", v)
-                            : fail(p, line, k, -EINVAL,
-                                   "\"%s\" is not a journal field name (A-Z, 0-9 and _), got \"%s\"", l[i], v);
-                free_list(l);
-                return r;
-            }
-        }
-        free_list(cfg->fields);
-        cfg->fields = all ? NULL : l;
-        if (all)
-            free_list(l);
-        cfg->all_fields = all;
+        return fail_enum(p, line, o, v);
+    }
+    case AURA_SETTING_CUSTOM: {
+        char why[512] = "";
+        if (o->parse(v, dst, why, sizeof(why)) < 0)
+            return fail(p, line, k, -EINVAL, "%s", why);
         return 0;
     }
+    case AURA_SETTING_PAIRS:
+        break;
     }
     return fail(p, line, k, -EINVAL, "internal error: unhandled type");
 }
 
+/* [global_metadata]: "key = value" pairs in file order. */
+static int add_pair(struct aura_settings_check *p, int line, const char *key, const char *value) {
+    struct aura_settings *cfg = p->cfg;
+    if (!*key)
+        return fail(p, line, "[global_metadata]", -EINVAL, "empty key");
+    for (size_t i = 0; i < cfg->n_global; i++)
+        if (strcmp(cfg->global[i].key, key) == 0)
+            return fail(p, line, key, -EINVAL, "duplicate key in [global_metadata]");
+    cfg->global = aura_realloc(cfg->global, (cfg->n_global + 1) * sizeof(*cfg->global));
+    cfg->global[cfg->n_global].key = aura_strdup(key);
+    cfg->global[cfg->n_global].value = aura_strdup(value);
+    cfg->n_global++;
+    return 0;
+}
+
 /* inih handler: one "key = value" of the file. */
 static int handle_pair(void *user, const char *section, const char *key, const char *value) {
-    struct parse *p = user;
-    struct aura_settings *cfg = p->cfg;
+    struct aura_settings_check *p = user;
     int line = p->line;
+    const struct tab *t;
 
     if (p->r)
         return 0;
     if (!*section)
         return fail(p, line, key, -EINVAL, "key outside of any section"), 0;
-    if (!known_section(section))
+    switch (section_kind(p, section)) {
+    case SECTION_UNKNOWN:
         return fail(p, line, NULL, -EINVAL, "[%s]: unknown section", section), 0;
-
-    if (strcmp(section, "global_metadata") == 0) {
-        if (!*key)
-            return fail(p, line, "[global_metadata]", -EINVAL, "empty key"), 0;
-        for (size_t i = 0; i < cfg->n_global; i++)
-            if (strcmp(cfg->global[i].key, key) == 0)
-                return fail(p, line, key, -EINVAL, "duplicate key in [global_metadata]"), 0;
-        cfg->global = aura_realloc(cfg->global, (cfg->n_global + 1) * sizeof(*cfg->global));
-        cfg->global[cfg->n_global].key = aura_strdup(key);
-        cfg->global[cfg->n_global].value = aura_strdup(value);
-        cfg->n_global++;
-        return 1;
+    case SECTION_SKIPPED:
+        return 1; /* another program's section */
+    case SECTION_OWNED:
+        break;
     }
+    if (find_row(p, section, NULL, &t))
+        return add_pair(p, line, key, value) < 0 ? 0 : 1;
 
-    const struct option *o = find_option(section, key);
+    const struct aura_setting *o = find_row(p, section, key, &t);
     if (!o)
         return fail(p, line, key, -EINVAL, "unknown key in [%s]", section), 0;
-    size_t i = (size_t)(o - options);
-    if (p->opt_line[i])
-        return fail(p, line, key, -EINVAL, "duplicate key, already set on line %d", p->opt_line[i]), 0;
-    p->opt_line[i] = line;
-    return set_option(p, o, value, line) < 0 ? 0 : 1;
+    int *seen = &t->lines[o - t->t->rows];
+    if (*seen)
+        return fail(p, line, key, -EINVAL, "duplicate key, already set on line %d", *seen), 0;
+    *seen = line;
+    return set_option(p, t, o, value, line) < 0 ? 0 : 1;
 }
 
 /* A "[name]" line: inih only tells the handler about sections that hold
  * keys, so an empty unknown section is caught here. */
-static void check_section_line(struct parse *p, const char *s) {
+static void check_section_line(struct aura_settings_check *p, const char *s) {
     if (p->line == 1 && strncmp(s, "\xEF\xBB\xBF", 3) == 0)
         s += 3;
     s += strspn(s, " \t");
@@ -413,7 +485,7 @@ static void check_section_line(struct parse *p, const char *s) {
     if (!end)
         return; /* inih reports the syntax error */
     char *name = aura_strndup(s + 1, (size_t)(end - s - 1));
-    if (!known_section(name))
+    if (section_kind(p, name) == SECTION_UNKNOWN)
         fail(p, p->line, NULL, -EINVAL, "[%s]: unknown section", name);
     free(name);
 }
@@ -421,7 +493,7 @@ static void check_section_line(struct parse *p, const char *s) {
 /* fgets-style reader for inih that counts lines.  inih reads a long line
  * in several calls; a new line starts after a chunk that ended in '\n'. */
 static char *read_line(char *str, int num, void *stream) {
-    struct parse *p = stream;
+    struct aura_settings_check *p = stream;
     if (p->r)
         return NULL;
     char *s = fgets(str, num, p->f);
@@ -440,12 +512,15 @@ static char *read_line(char *str, int num, void *stream) {
     return p->r ? NULL : s;
 }
 
-static void set_defaults(struct aura_settings *cfg) {
-    struct parse p = {.cfg = cfg};
-    for (size_t i = 0; i < N_OPTIONS; i++)
-        if (options[i].def)
-            set_option(&p, &options[i], options[i].def, 0);
-    if (p.r) {
+
+static void set_defaults(struct aura_settings_check *p) {
+    for (size_t i = 0; i < p->n_tabs; i++)
+        for (size_t j = 0; j < p->tabs[i].t->n_rows; j++) {
+            const struct aura_setting *o = &p->tabs[i].t->rows[j];
+            if (o->def)
+                set_option(p, &p->tabs[i], o, o->def, 0);
+        }
+    if (p->r) {
         aura_log(AURA_LOG_ERR, "built-in configuration default is invalid, aborting");
         abort();
     }
@@ -453,7 +528,13 @@ static void set_defaults(struct aura_settings *cfg) {
 
 struct aura_settings *aura_settings_new_defaults(void) {
     struct aura_settings *cfg = aura_calloc(1, sizeof(*cfg));
-    set_defaults(cfg);
+    cfg->n_blocks = n_registered;
+    cfg->blocks = aura_calloc(n_registered + 1, sizeof(*cfg->blocks));
+    for (size_t i = 0; i < n_registered; i++)
+        cfg->blocks[i] = (struct aura_settings_block){registered[i], aura_calloc(1, registered[i]->size)};
+    struct aura_settings_check p = {0};
+    init_check(&p, cfg, false);
+    set_defaults(&p);
     return cfg;
 }
 
@@ -462,7 +543,7 @@ static bool is_blank(unsigned char c) {
 }
 
 /* Read the key from api_key_file.  Warns when group or others may read it. */
-static int read_key_file(struct parse *p) {
+static int read_key_file(struct aura_settings_check *p) {
     struct aura_settings *cfg = p->cfg;
     const char *path = cfg->api_key_file;
     int line = p->key_line;
@@ -524,7 +605,7 @@ static int read_key_file(struct parse *p) {
     return r;
 }
 
-static int resolve_key(struct parse *p) {
+static int resolve_key(struct aura_settings_check *p) {
     struct aura_settings *cfg = p->cfg;
     switch (cfg->key_source) {
     case AURA_KEY_NONE:
@@ -545,16 +626,19 @@ static int resolve_key(struct parse *p) {
     return 0;
 }
 
-static int line_of(const struct parse *p, const char *key) {
-    for (size_t i = 0; i < N_OPTIONS; i++)
-        if (strcmp(options[i].key, key) == 0)
-            return p->opt_line[i];
-    return 0;
+
+/* lo <= hi must hold for two keys of one section: the error names hi when
+ * the file set it, else lo, with the other's value. */
+static int check_order(struct aura_settings_check *p, const char *section, const char *lo, const char *lo_text,
+                       const char *hi, const char *hi_text) {
+    if (line_of(p, section, hi))
+        return aura_settings_fail(p, section, hi, "must be >= %s (%s), got \"%s\"", lo, lo_text, hi_text);
+    return aura_settings_fail(p, section, lo, "must be <= %s (%s), got \"%s\"", hi, hi_text, lo_text);
 }
 
-/* Checks across keys.  p carries the file and the line of each key. */
-static int check_whole(struct parse *p) {
-    const struct aura_settings *cfg = p->cfg;
+/* Checks across the core's keys. */
+static int check_core(const void *values, struct aura_settings_check *p) {
+    const struct aura_settings *cfg = values;
 
     if (cfg->key_source == AURA_KEY_NONE && !(p->flags & AURA_SETTINGS_KEY_OPTIONAL))
         return fail(p, 0, "api_key", -EINVAL, "missing, set one of api_key, api_key_file or api_key_env in [auralog]");
@@ -563,38 +647,43 @@ static int check_whole(struct parse *p) {
     if (!cfg->endpoint || !cfg->environment)
         return fail(p, 0, cfg->endpoint ? "environment" : "endpoint", -EINVAL, "missing");
     if (has_scheme(cfg->endpoint, "http://") && !cfg->allow_insecure_endpoint)
-        return fail(p, line_of(p, "endpoint"), "endpoint", -EINVAL,
-                    "http:// is refused unless allow_insecure_endpoint = true, got \"%s\"", cfg->endpoint);
+        return aura_settings_fail(p, "auralog", "endpoint",
+                                  "http:// is refused unless allow_insecure_endpoint = true, got \"%s\"",
+                                  cfg->endpoint);
     if (cfg->retry_max < cfg->retry_initial) {
-        const char *k = line_of(p, "retry_max") ? "retry_max" : "retry_initial";
-        char got[64];
-        snprintf(got, sizeof(got), "%g", k[6] == 'm' ? cfg->retry_max : cfg->retry_initial);
-        if (k[6] == 'm')
-            return fail(p, line_of(p, k), k, -EINVAL, "must be >= retry_initial (%g), got \"%s\"", cfg->retry_initial,
-                        got);
-        return fail(p, line_of(p, k), k, -EINVAL, "must be <= retry_max (%g), got \"%s\"", cfg->retry_max, got);
+        char lo[32], hi[32];
+        snprintf(lo, sizeof(lo), "%g", cfg->retry_initial);
+        snprintf(hi, sizeof(hi), "%g", cfg->retry_max);
+        return check_order(p, "delivery", "retry_initial", lo, "retry_max", hi);
     }
     if (cfg->max_queue_entries < cfg->max_batch_entries) {
-        const char *k = line_of(p, "max_queue_entries") ? "max_queue_entries" : "max_batch_entries";
-        if (k[4] == 'q')
-            return fail(p, line_of(p, k), k, -EINVAL, "must be >= max_batch_entries (%zu), got \"%zu\"",
-                        cfg->max_batch_entries, cfg->max_queue_entries);
-        return fail(p, line_of(p, k), k, -EINVAL, "must be <= max_queue_entries (%zu), got \"%zu\"",
-                    cfg->max_queue_entries, cfg->max_batch_entries);
+        char lo[32], hi[32];
+        snprintf(lo, sizeof(lo), "%zu", cfg->max_batch_entries);
+        snprintf(hi, sizeof(hi), "%zu", cfg->max_queue_entries);
+        return check_order(p, "delivery", "max_batch_entries", lo, "max_queue_entries", hi);
     }
-    if (!cfg->state_file)
-        return fail(p, 0, "state_file", -EINVAL, "missing");
+    return 0;
+}
+
+/* The checks of every table, the core's first. */
+static int check_whole(struct aura_settings_check *p) {
+    for (size_t i = 0; i < p->n_tabs; i++)
+        if (p->tabs[i].t->check) {
+            int r = p->tabs[i].t->check(p->tabs[i].base, p);
+            if (r < 0)
+                return r;
+        }
     return 0;
 }
 
 int aura_settings_validate(const struct aura_settings *cfg, unsigned flags, char *err, size_t errlen) {
-    struct parse p = {.cfg = (struct aura_settings *)cfg, .path = cfg->path, .flags = flags, .err = err,
-                      .errlen = errlen};
+    struct aura_settings_check p = {.path = cfg->path, .flags = flags, .err = err, .errlen = errlen};
+    init_check(&p, (struct aura_settings *)cfg, false);
     return check_whole(&p);
 }
 
 /* Warn when the file holds the key itself and others may read it. */
-static void check_inline_key_mode(struct parse *p) {
+static void check_inline_key_mode(struct aura_settings_check *p) {
     struct stat st;
     if (p->cfg->key_source == AURA_KEY_INLINE && fstat(fileno(p->f), &st) == 0 && (st.st_mode & (S_IRGRP | S_IROTH)))
         aura_log(AURA_LOG_WARNING,
@@ -614,11 +703,13 @@ static void configure_inih(void) {
     ini_max_line = 2 * LINE_MAX_BYTES;
 }
 
+
 int aura_settings_load(const char *path, unsigned flags, struct aura_settings **ret, char *err, size_t errlen) {
     struct aura_settings *cfg = aura_settings_new_defaults();
-    struct parse p = {.cfg = cfg, .path = path, .flags = flags, .at_line_start = true, .err = err, .errlen = errlen};
+    struct aura_settings_check p = {.path = path, .flags = flags, .at_line_start = true, .err = err, .errlen = errlen};
     int r;
 
+    init_check(&p, cfg, true);
     if (err && errlen)
         err[0] = '\0';
     p.f = fopen(path, "re");
@@ -656,12 +747,18 @@ int aura_settings_load(const char *path, unsigned flags, struct aura_settings **
     if (!r)
         r = check_whole(&p);
 done:
+    done_check(&p);
     if (r < 0) {
         aura_settings_free(cfg);
         return r;
     }
     *ret = cfg;
     return 0;
+}
+
+static void free_table(const struct aura_settings_table *t, void *base) {
+    for (size_t i = 0; i < t->n_rows; i++)
+        release_slot(&t->rows[i], (char *)base + t->rows[i].offset);
 }
 
 void aura_settings_free(struct aura_settings *cfg) {
@@ -672,22 +769,17 @@ void aura_settings_free(struct aura_settings *cfg) {
         free(cfg->api_key);
     }
     free(cfg->path);
-    free(cfg->api_key_file);
-    free(cfg->api_key_env);
-    free(cfg->environment);
-    free(cfg->endpoint);
     for (size_t i = 0; i < cfg->n_global; i++) {
         free(cfg->global[i].key);
         free(cfg->global[i].value);
     }
     free(cfg->global);
-    free(cfg->ca_file);
-    free(cfg->state_file);
-    free(cfg->journal_namespace);
-    free(cfg->directory);
-    free_list(cfg->units);
-    free_list(cfg->identifiers);
-    free_list(cfg->fields);
+    for (size_t i = 0; i < cfg->n_blocks; i++) {
+        free_table(cfg->blocks[i].table, cfg->blocks[i].values);
+        free(cfg->blocks[i].values);
+    }
+    free(cfg->blocks);
+    free_table(&core_table, cfg);
     free(cfg);
 }
 
@@ -702,6 +794,8 @@ static void print_double(FILE *f, const char *key, double d) {
     fprintf(f, "%s = %s\n", key, text);
 }
 
+
+
 /* The separator after "key =": a value that starts with a comment character
  * is written right after the '=', where inih does not take it for an inline
  * comment, so --check output loads back the same. */
@@ -711,76 +805,83 @@ static const char *value_sep(const char *value) {
     return value[0] == ';' || value[0] == '#' ? "" : " ";
 }
 
-static void print_list(FILE *f, const char *key, char **l) {
+void aura_settings_print_list(FILE *f, const char *key, char *const *l) {
     fprintf(f, "%s =", key);
     for (size_t i = 0; l && l[i]; i++)
         fprintf(f, "%s%s", i == 0 ? value_sep(l[i]) : " ", l[i]);
     fputc('\n', f);
 }
 
-static void print_option(const struct aura_settings *cfg, const struct option *o, FILE *f) {
-    void *v = field((struct aura_settings *)cfg, o);
+static void print_option(const struct aura_settings *cfg, const struct tab *t, const struct aura_setting *o, FILE *f) {
+    const void *v = slot_of(t, o);
     switch (o->type) {
-    case OPT_KEY:
+    case AURA_SETTING_API_KEY:
         if (cfg->key_source == AURA_KEY_INLINE)
             fprintf(f, "; api_key = (set in the file, redacted)\n");
         else if (cfg->key_source == AURA_KEY_NONE)
             fprintf(f, "; api_key, api_key_file, api_key_env: none set\n");
         return;
-    case OPT_KEY_FILE:
-    case OPT_KEY_ENV:
-        if (*(char **)v)
-            fprintf(f, "%s = %s\n", o->key, *(char **)v);
+    case AURA_SETTING_API_KEY_FILE:
+    case AURA_SETTING_API_KEY_ENV:
+        if (*(char *const *)v)
+            fprintf(f, "%s = %s\n", o->key, *(char *const *)v);
         return;
-    case OPT_STRING:
-    case OPT_STRING_OPT:
-    case OPT_ENDPOINT:
-    case OPT_CA_FILE: {
-        const char *s = *(char **)v;
+    case AURA_SETTING_STRING:
+    case AURA_SETTING_STRING_OPT:
+    case AURA_SETTING_ENDPOINT:
+    case AURA_SETTING_FILE: {
+        const char *s = *(char *const *)v;
         fprintf(f, "%s =%s%s\n", o->key, value_sep(s), s ? s : "");
         return;
     }
-    case OPT_BOOL:
-        fprintf(f, "%s = %s\n", o->key, *(bool *)v ? "true" : "false");
+    case AURA_SETTING_BOOL:
+        fprintf(f, "%s = %s\n", o->key, *(const bool *)v ? "true" : "false");
         return;
-    case OPT_SECONDS:
-        print_double(f, o->key, *(double *)v);
+    case AURA_SETTING_SECONDS:
+        print_double(f, o->key, *(const double *)v);
         return;
-    case OPT_SIZE:
-        fprintf(f, "%s = %zu\n", o->key, *(size_t *)v);
+    case AURA_SETTING_SIZE:
+        fprintf(f, "%s = %zu\n", o->key, *(const size_t *)v);
         return;
-    case OPT_START:
-        fprintf(f, "%s = %s\n", o->key, start_names[cfg->start]);
+    case AURA_SETTING_LIST:
+        aura_settings_print_list(f, o->key, *(char **const *)v);
         return;
-    case OPT_PRIORITY: {
-        const char *name = aura_severity_name(cfg->min_priority);
-        fprintf(f, "%s = %s\n", o->key, name ? name : "debug");
+    case AURA_SETTING_ENUM: {
+        const char *name = aura_setting_enum_name(o->names, *(const int *)v);
+        fprintf(f, "%s = %s\n", o->key, name ? name : "");
         return;
     }
-    case OPT_LIST:
-        print_list(f, o->key, *(char ***)v);
+    case AURA_SETTING_CUSTOM:
+        o->print(f, o->key, v);
         return;
-    case OPT_FIELDS:
-        if (cfg->all_fields)
-            fprintf(f, "%s = *\n", o->key);
-        else
-            print_list(f, o->key, cfg->fields);
+    case AURA_SETTING_PAIRS:
+        for (size_t i = 0; i < cfg->n_global; i++)
+            fprintf(f, "%s =%s%s\n", cfg->global[i].key, value_sep(cfg->global[i].value), cfg->global[i].value);
         return;
     }
 }
 
 void aura_settings_print(const struct aura_settings *cfg, FILE *f) {
+    struct aura_settings_check p = {0};
+    init_check(&p, (struct aura_settings *)cfg, false);
     fprintf(f, "; effective configuration%s%s\n", cfg->path ? " of " : " (built-in defaults)",
             cfg->path ? cfg->path : "");
-    for (size_t s = 0; s < sizeof(sections) / sizeof(sections[0]); s++) {
-        fprintf(f, "%s[%s]\n", s ? "\n" : "", sections[s]);
-        if (strcmp(sections[s], "global_metadata") == 0) {
-            for (size_t i = 0; i < cfg->n_global; i++)
-                fprintf(f, "%s =%s%s\n", cfg->global[i].key, value_sep(cfg->global[i].value), cfg->global[i].value);
-            continue;
+    /* sections in the order their first rows come, the core's first */
+    const char *done[64];
+    size_t n_done = 0;
+    for (size_t i = 0; i < p.n_tabs; i++)
+        for (size_t j = 0; j < p.tabs[i].t->n_rows; j++) {
+            const char *section = p.tabs[i].t->rows[j].section;
+            bool seen = false;
+            for (size_t k = 0; k < n_done && !seen; k++)
+                seen = strcmp(done[k], section) == 0;
+            if (seen || n_done == sizeof(done) / sizeof(done[0]))
+                continue;
+            done[n_done] = section;
+            fprintf(f, "%s[%s]\n", n_done++ ? "\n" : "", section);
+            for (size_t a = i; a < p.n_tabs; a++)
+                for (size_t b = 0; b < p.tabs[a].t->n_rows; b++)
+                    if (strcmp(p.tabs[a].t->rows[b].section, section) == 0)
+                        print_option(cfg, &p.tabs[a], &p.tabs[a].t->rows[b], f);
         }
-        for (size_t i = 0; i < N_OPTIONS; i++)
-            if (strcmp(options[i].section, sections[s]) == 0)
-                print_option(cfg, &options[i], f);
-    }
 }

@@ -5,15 +5,20 @@
  *     /etc/auralog/auralog.conf:12: flush_interval: must be a number > 0, got "soon"
  * The API key is resolved at load time (api_key, api_key_file or
  * api_key_env: exactly one) and kept only in cfg->api_key; nothing here ever
- * prints it. */
+ * prints it.
+ *
+ * One table of rows drives parsing, defaults, --check output and the
+ * file:line:key errors (as fluent-bit's config maps do).  The core's table
+ * holds [auralog], [global_metadata] and [delivery]; a front end registers
+ * its own table for the sections it owns (see "Front-end sections" below).
+ * A new key is a new row (and a member of the struct the row points into);
+ * a new section is rows naming it. */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
 #define AURA_DEFAULT_CONFIG SYSCONFDIR "/auralog/auralog.conf"
-
-enum aura_start { AURA_START_TAIL, AURA_START_HEAD, AURA_START_BOOT };
 
 enum aura_key_source { AURA_KEY_NONE, AURA_KEY_INLINE, AURA_KEY_FILE, AURA_KEY_ENV };
 
@@ -22,6 +27,8 @@ struct aura_kv {
     char *value;
 };
 
+/* The core's sections: [auralog], [global_metadata], [delivery].  A front
+ * end's own sections live in its own struct, see "Front-end sections". */
 struct aura_settings {
     char *path; /* file it was read from, NULL for built-in defaults */
 
@@ -36,6 +43,7 @@ struct aura_settings {
     double flush_interval;   /* 5.0 s, > 0 */
     bool capture_errors;     /* true */
     bool host_metadata;      /* true */
+    char *state_directory;   /* "/var/lib/auralog": the programs' own records (crash record) */
 
     /* [global_metadata] in file order */
     struct aura_kv *global;
@@ -51,16 +59,9 @@ struct aura_settings {
     double retry_max;         /* 60 s */
     char *ca_file;            /* NULL when empty */
 
-    /* [journal] */
-    char *state_file;         /* "/var/lib/auralog/journal.cursor" */
-    enum aura_start start;    /* tail */
-    char *journal_namespace;  /* NULL when empty */
-    char *directory;          /* NULL when empty */
-    char **units;             /* NULL-terminated, NULL when empty */
-    char **identifiers;       /* NULL-terminated, NULL when empty */
-    int min_priority;         /* 7 = debug: everything */
-    char **fields;            /* NULL-terminated extra fields, as written (e.g. "_SYSTEMD_SLICE") */
-    bool all_fields;          /* fields = * */
+    /* the registered front-end sections' values (settings.c) */
+    struct aura_settings_block *blocks;
+    size_t n_blocks;
 };
 
 enum {
@@ -87,3 +88,101 @@ void aura_settings_free(struct aura_settings *cfg);
  * so the output loads back without turning that text into a key, or
  * "api_key_file = PATH"). */
 void aura_settings_print(const struct aura_settings *cfg, FILE *f);
+
+/* ---- Front-end sections ----------------------------------------------------
+ *
+ * A front end describes its sections as rows pointing into a struct of its
+ * own and registers the table before the configuration is loaded (struct
+ * aura_frontend.settings does it for aura_app_main):
+ *
+ *     static const struct aura_setting rows[] = {
+ *         {"journal", "state_file", AURA_SETTING_STRING, offsetof(struct jr_settings, state_file),
+ *          "/var/lib/auralog/journal.cursor"},
+ *         ...
+ *     };
+ *     const struct aura_settings_table jr_settings_table = {rows, N, sizeof(struct jr_settings), check};
+ *     aura_settings_register(&jr_settings_table);
+ *     ...
+ *     const struct jr_settings *js = aura_settings_values(cfg, &jr_settings_table);
+ *
+ * Each load allocates the struct zeroed, sets every default through the same
+ * parser as the file, and frees it with the configuration.  The rows get the
+ * core's error messages ("FILE:LINE: KEY: must be ...") and --check printing.
+ *
+ * The file is shared by all programs (SPEC §6): a section that a program does
+ * not register but another front end owns (AURA_SETTINGS_FRONTEND_SECTIONS in
+ * settings.c) is skipped whole by that program; any other unknown section or
+ * key is an error. */
+
+enum aura_setting_type {
+    AURA_SETTING_STRING,     /* char *: not empty */
+    AURA_SETTING_STRING_OPT, /* char *: empty -> NULL */
+    AURA_SETTING_BOOL,       /* bool: true/false, yes/no, on/off, 1/0 */
+    AURA_SETTING_SECONDS,    /* double: > 0, at most a day */
+    AURA_SETTING_SIZE,       /* size_t: an integer >= min, at most 2^30 */
+    AURA_SETTING_FILE,       /* char *: a readable file; empty -> NULL */
+    AURA_SETTING_LIST,       /* char **: blank-separated words, NULL-terminated; empty -> NULL */
+    AURA_SETTING_ENUM,       /* int: the value of one of names[] */
+    AURA_SETTING_CUSTOM,     /* parse/print/release below */
+    /* the core's [auralog] and [global_metadata] only */
+    AURA_SETTING_API_KEY, AURA_SETTING_API_KEY_FILE, AURA_SETTING_API_KEY_ENV, AURA_SETTING_ENDPOINT,
+    AURA_SETTING_PAIRS,
+};
+
+struct aura_setting_name {
+    const char *name; /* as written in the file; NULL ends the list */
+    int value;
+};
+
+struct aura_setting {
+    const char *section; /* "journal" */
+    const char *key;     /* "state_file" */
+    enum aura_setting_type type;
+    size_t offset;       /* of the value in the table's struct */
+    const char *def;     /* the default as it would be written in the file; NULL: none */
+    size_t min;          /* AURA_SETTING_SIZE: the smallest value allowed */
+    const struct aura_setting_name *names; /* AURA_SETTING_ENUM: the values, in the order errors list them */
+    /* AURA_SETTING_CUSTOM: parse value into slot (0, or -EINVAL with why =
+     * "must be ..., got \"value\""); print "key = value\n"; release what
+     * parse allocated (may be NULL). */
+    int (*parse)(const char *value, void *slot, char *why, size_t whylen);
+    void (*print)(FILE *f, const char *key, const void *slot);
+    void (*release)(void *slot);
+};
+
+/* One row: AURA_SETTING_ROW("journal", "start", AURA_SETTING_ENUM, offsetof(...), "tail", .names = N) */
+#define AURA_SETTING_ROW(sec, k, t, off, d, ...) \
+    { .section = (sec), .key = (k), .type = (t), .offset = (off), .def = (d), __VA_ARGS__ }
+
+struct aura_settings_check;
+
+struct aura_settings_table {
+    const struct aura_setting *rows;
+    size_t n_rows;
+    size_t size; /* of the struct the rows point into */
+    /* Checks across keys, after the file was read (and by
+     * aura_settings_validate): 0, or return aura_settings_fail(). May be NULL. */
+    int (*check)(const void *values, struct aura_settings_check *chk);
+};
+
+/* Add a table (idempotent; at most 8).  Configurations loaded afterwards
+ * parse, default, check and print its sections. */
+void aura_settings_register(const struct aura_settings_table *table);
+
+/* The values of a registered table in cfg; NULL when cfg was made before it
+ * was registered.  Mutable only until the configuration is in use (apply). */
+void *aura_settings_values(const struct aura_settings *cfg, const struct aura_settings_table *table);
+
+/* From a table's check: the error "FILE:LINE: KEY: text", with the line where
+ * section/key was set in the file (none when it was not); returns -EINVAL. */
+int aura_settings_fail(struct aura_settings_check *chk, const char *section, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Look an AURA_SETTING_ENUM value up by name (-1 when unknown), or a name up
+ * by value (NULL when unknown): for command-line options taking the same
+ * words as the file. */
+int aura_setting_enum_value(const struct aura_setting_name *names, const char *name);
+const char *aura_setting_enum_name(const struct aura_setting_name *names, int value);
+
+/* "key = a b c\n" as --check writes a list (loads back as the same list). */
+void aura_settings_print_list(FILE *f, const char *key, char *const *list);

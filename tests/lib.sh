@@ -435,9 +435,9 @@ write_config() {
     local file=$1 kv sec key val i found
     shift
     local -a secs keys vals
-    secs=(auralog auralog auralog auralog delivery delivery journal)
-    keys=(api_key_file endpoint allow_insecure_endpoint flush_interval retry_initial retry_max state_file)
-    vals=("$T/api_key" "${INGEST_URL:-http://127.0.0.1:9}" true 0.2 0.1 1 "$T/state")
+    secs=(auralog auralog auralog auralog auralog delivery delivery journal)
+    keys=(api_key_file endpoint allow_insecure_endpoint flush_interval state_directory retry_initial retry_max state_file)
+    vals=("$T/api_key" "${INGEST_URL:-http://127.0.0.1:9}" true 0.2 "$T" 0.1 1 "$T/state")
     if [ "${INGEST_TLS:-0}" = 1 ]; then # the CA of the running fake endpoint, whatever INGEST_CA says
         secs+=(delivery); keys+=(ca_file); vals+=("$INGEST_CERT_DIR/ca.pem")
     fi

@@ -19,8 +19,9 @@
 #include "fuzz.h"
 
 #include "buf.h"
-#include "settings.h"
+#include "journal_settings.h"
 #include "log.h"
+#include "settings.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -60,6 +61,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argc;
     (void)argv;
     aura_log_init("fuzz_settings", false);
+    aura_settings_register(&jr_settings_table); /* the whole shared file, as auralog-journald reads it */
     aura_log_set_hook(log_hook, NULL);
     setenv(KEY_ENV, SECRET, 1);
     key_fd = memfd_with("key", SECRET "\n", strlen(SECRET) + 1);
@@ -158,7 +160,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (!cfg->api_key || strcmp(cfg->api_key, SECRET) != 0)
         fuzz_fail("loaded, but the key is not the one from our key line");
     if (!(cfg->flush_interval > 0) || cfg->max_batch_entries < 1 || !cfg->endpoint || !cfg->environment ||
-        !cfg->state_file)
+        !jr_settings_of(cfg)->state_file)
         fuzz_fail("loaded a configuration that breaks its invariants");
 
     size_t len1;

@@ -135,11 +135,11 @@ if [ -x "$OMAURALOG" ]; then
 fi
 
 # ---- crash record and core dump ---------------------------------------------
-# SIGABRT: the crash handler writes its record next to the state file and
+# SIGABRT: the crash handler writes its record into state_directory and
 # re-raises; with ulimit -c and core_pattern "core" the kernel writes a core here.
 pattern=$(cat /proc/sys/kernel/core_pattern 2>/dev/null)
 mkdir -p "$T/crash"
-write_config "$T/crash.conf" journal.state_file="$T/crash/state"
+write_config "$T/crash.conf" auralog.state_directory="$T/crash"
 mkfifo "$T/crash.in"
 (cd "$T/crash" && ulimit -c unlimited && exec "$AURA_FEED" --config "$T/crash.conf" <"$T/crash.in" >/dev/null 2>"$T/crash.err") &
 cpid=$!

@@ -5,7 +5,9 @@
  * Fixtures live in tests/fixtures/config/; the test runs from $top_srcdir
  * (set by make check, "." otherwise) so error messages carry a stable
  * relative path.  Key files are written to a private temp dir at run time,
- * because git does not keep file modes. */
+ * because git does not keep file modes.  The [journal] section is
+ * auralog-journald's table (journal-reader/journal_settings.c), registered
+ * as that program does. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -13,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "journal_settings.h"
 #include "settings.h"
 #include "tap.h"
 
@@ -132,6 +135,7 @@ static void check_defaults(const struct aura_settings *cfg, const char *what) {
     CHECK(!cfg->allow_insecure_endpoint, "%s: allow_insecure_endpoint false", what);
     CHECK(cfg->flush_interval == 5.0, "%s: flush_interval 5", what);
     CHECK(cfg->capture_errors && cfg->host_metadata, "%s: capture_errors, host_metadata true", what);
+    CHECK_STR(cfg->state_directory, "/var/lib/auralog", "%s: state_directory", what);
     CHECK_INT(cfg->n_global, 0, "%s: no global metadata", what);
     CHECK_INT(cfg->max_batch_entries, 1000, "%s: max_batch_entries", what);
     CHECK_INT(cfg->max_batch_bytes, 1048576, "%s: max_batch_bytes", what);
@@ -139,11 +143,12 @@ static void check_defaults(const struct aura_settings *cfg, const char *what) {
     CHECK_INT(cfg->max_queue_entries, 100000, "%s: max_queue_entries", what);
     CHECK(cfg->timeout == 30 && cfg->retry_initial == 1 && cfg->retry_max == 60, "%s: timeout, retries", what);
     CHECK(cfg->ca_file == NULL, "%s: no ca_file", what);
-    CHECK_STR(cfg->state_file, "/var/lib/auralog/journal.cursor", "%s: state_file", what);
-    CHECK_INT(cfg->start, AURA_START_TAIL, "%s: start tail", what);
-    CHECK(!cfg->journal_namespace && !cfg->directory, "%s: no namespace, directory", what);
-    CHECK(!cfg->units && !cfg->identifiers && !cfg->fields && !cfg->all_fields, "%s: no lists", what);
-    CHECK_INT(cfg->min_priority, 7, "%s: min_priority debug", what);
+    const struct jr_settings *js = jr_settings_of(cfg);
+    CHECK_STR(js->state_file, "/var/lib/auralog/journal.cursor", "%s: state_file", what);
+    CHECK_INT(js->start, JR_START_TAIL, "%s: start tail", what);
+    CHECK(!js->journal_namespace && !js->directory, "%s: no namespace, directory", what);
+    CHECK(!js->units && !js->identifiers && !js->fields.names && !js->fields.all, "%s: no lists", what);
+    CHECK_INT(js->min_priority, 7, "%s: min_priority debug", what);
 }
 
 static void test_defaults(void) {
@@ -213,31 +218,34 @@ static void test_every_key(void) {
     CHECK(cfg->timeout == 2.5, "full: timeout");
     CHECK(cfg->retry_initial == 0.1 && cfg->retry_max == 0.1, "full: retry_initial == retry_max allowed");
     CHECK_STR(cfg->ca_file, FIX "ca.pem", "full: ca_file");
-    CHECK_STR(cfg->state_file, "/tmp/auralog-test/state", "full: state_file");
-    CHECK_INT(cfg->start, AURA_START_BOOT, "full: start");
-    CHECK_STR(cfg->journal_namespace, "ns1", "full: namespace");
-    CHECK_STR(cfg->directory, "/tmp/auralog-test/journal", "full: directory");
-    CHECK(cfg->units && cfg->units[0] && cfg->units[1] && cfg->units[2] && !cfg->units[3], "full: 3 units");
-    if (cfg->units && cfg->units[0] && cfg->units[1] && cfg->units[2]) {
-        CHECK_STR(cfg->units[0], "ssh.service", "full: unit 1");
-        CHECK_STR(cfg->units[1], "cron.service", "full: unit 2 (double space)");
-        CHECK_STR(cfg->units[2], "nginx.service", "full: unit 3 (tab)");
+    const struct jr_settings *js = jr_settings_of(cfg);
+    CHECK_STR(js->state_file, "/tmp/auralog-test/state", "full: state_file");
+    CHECK_INT(js->start, JR_START_BOOT, "full: start");
+    CHECK_STR(js->journal_namespace, "ns1", "full: namespace");
+    CHECK_STR(js->directory, "/tmp/auralog-test/journal", "full: directory");
+    CHECK(js->units && js->units[0] && js->units[1] && js->units[2] && !js->units[3], "full: 3 units");
+    if (js->units && js->units[0] && js->units[1] && js->units[2]) {
+        CHECK_STR(js->units[0], "ssh.service", "full: unit 1");
+        CHECK_STR(js->units[1], "cron.service", "full: unit 2 (double space)");
+        CHECK_STR(js->units[2], "nginx.service", "full: unit 3 (tab)");
     }
-    CHECK(cfg->identifiers && cfg->identifiers[0] && cfg->identifiers[1] && !cfg->identifiers[2],
+    CHECK(js->identifiers && js->identifiers[0] && js->identifiers[1] && !js->identifiers[2],
           "full: 2 identifiers");
-    if (cfg->identifiers && cfg->identifiers[0])
-        CHECK_STR(cfg->identifiers[1], "CRON", "full: identifier 2");
-    CHECK_INT(cfg->min_priority, 4, "full: min_priority warning");
-    CHECK(cfg->fields && cfg->fields[0] && cfg->fields[1] && !cfg->fields[2] && !cfg->all_fields, "full: 2 fields");
-    if (cfg->fields && cfg->fields[0])
-        CHECK_STR(cfg->fields[0], "_SYSTEMD_SLICE", "full: field as written");
+    if (js->identifiers && js->identifiers[0])
+        CHECK_STR(js->identifiers[1], "CRON", "full: identifier 2");
+    CHECK_INT(js->min_priority, 4, "full: min_priority warning");
+    CHECK(js->fields.names && js->fields.names[0] && js->fields.names[1] && !js->fields.names[2] && !js->fields.all,
+          "full: 2 fields");
+    if (js->fields.names && js->fields.names[0])
+        CHECK_STR(js->fields.names[0], "_SYSTEMD_SLICE", "full: field as written");
     aura_settings_free(cfg);
 
     cfg = load_ok(FIX "fields-all.conf", 0);
     if (cfg) {
-        CHECK(cfg->all_fields && !cfg->fields, "fields = * sets all_fields");
-        CHECK_INT(cfg->min_priority, 3, "min_priority as a number");
-        CHECK_INT(cfg->start, AURA_START_HEAD, "start = head");
+        js = jr_settings_of(cfg);
+        CHECK(js->fields.all && !js->fields.names, "fields = * sets all_fields");
+        CHECK_INT(js->min_priority, 3, "min_priority as a number");
+        CHECK_INT(js->start, JR_START_HEAD, "start = head");
     }
     aura_settings_free(cfg);
 
@@ -523,7 +531,7 @@ static void test_shipped_conf(void) {
     }
     free(line);
     fclose(f);
-    CHECK_INT(n_default, 22, "shipped conf documents 22 defaults");
+    CHECK_INT(n_default, 23, "shipped conf documents 23 defaults");
 
     FILE *files[] = {as_is, uncommented};
     const char *names[] = {"shipped_as_is.conf", "shipped_defaults.conf"};
@@ -566,6 +574,7 @@ int main(void) {
         perror("mkdtemp");
         return 1;
     }
+    aura_settings_register(&jr_settings_table);
     setenv("AURA_TEST_API_KEY", ENV_KEY, 1);
     unsetenv("AURA_TEST_UNSET_VARIABLE");
 
