@@ -2,7 +2,7 @@
  *
  * Encodes N journal-like entries (about ten metadata fields, 40-200 byte
  * messages, some non-ASCII, plus host and static global metadata) with
- * aura_entry_encode, then builds the same entries as json-c objects and
+ * aura_wire_entry, then builds the same entries as json-c objects and
  * serialises them with json_object_to_json_string_ext, and prints both and
  * their ratio.  Also measures aura_json_string alone on plain ASCII.
  *
@@ -18,6 +18,7 @@
 
 #include "settings.h"
 #include "entry.h"
+#include "wire.h"
 #include "global.h"
 #include "host.h"
 #include "json.h"
@@ -176,7 +177,7 @@ int main(int argc, char **argv) {
         aura_entry_reset(&e);
         fill(&e, &pool[i], t0);
         aura_buf_reset(&out);
-        aura_entry_encode(&e, g, "production", 65536, &out);
+        aura_wire_entry(&e, g, "production", 65536, &out);
         jsonc_encode(&e, g, &out);
     }
 
@@ -186,7 +187,7 @@ int main(int argc, char **argv) {
         aura_entry_reset(&e);
         fill(&e, &pool[i % POOL], t0 + i * 1000);
         aura_buf_reset(&out);
-        aura_entry_encode(&e, g, "production", 65536, &out);
+        aura_wire_entry(&e, g, "production", 65536, &out);
         aura_bytes += out.len;
         check += (unsigned char)out.data[out.len / 2];
     }
@@ -216,7 +217,7 @@ int main(int argc, char **argv) {
     double str_s = now() - a;
 
     printf("entries: %ld, average encoded size %.0f bytes (checksum %" PRIu64 ")\n", n, (double)aura_bytes / n, check);
-    printf("aura_entry_encode: %7.1f ns/entry  %7.1f MB/s out\n", aura_s * 1e9 / n, aura_bytes / aura_s / 1e6);
+    printf("aura_wire_entry:   %7.1f ns/entry  %7.1f MB/s out\n", aura_s * 1e9 / n, aura_bytes / aura_s / 1e6);
     if (!aura_only)
         printf("json-c objects:    %7.1f ns/entry  %7.1f MB/s out\n", jsonc_s * 1e9 / n, jsonc_bytes / jsonc_s / 1e6);
     if (!aura_only)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "level.h"
+#include "number.h"
 
 enum {
     F_MESSAGE,
@@ -147,15 +148,8 @@ static const struct jr_map_field *find_kind(const struct jr_map *m, int kind) {
 
 /* Decimal digits only, no sign, no overflow; -1 otherwise. */
 static int64_t parse_u63(const char *s, size_t len) {
-    int64_t v = 0;
-    if (len == 0 || len > 18)
-        return -1;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    return v;
+    uint64_t v;
+    return aura_parse_digits(s, len, 18, &v) == 0 ? (int64_t)v : -1;
 }
 
 static bool wanted_extra(const struct jr_map *m, const char *name) {

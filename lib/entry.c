@@ -1,10 +1,9 @@
+/* entry.c - building entries (entry.h); their encoding is wire.c. */
 #include "entry.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "global.h"
-#include "json.h"
 
 void aura_entry_init(struct aura_entry *e) {
     memset(e, 0, sizeof(*e));
@@ -63,8 +62,7 @@ void aura_entry_add_json(struct aura_entry *e, const char *key, struct json_obje
     add_field(e, key, AURA_FIELD_JSON)->json = v;
 }
 
-/* first field of e with this key among the first n, or NULL */
-static const struct aura_field *find_field(const struct aura_entry *e, size_t n, const char *key) {
+const struct aura_field *aura_entry_find(const struct aura_entry *e, size_t n, const char *key) {
     for (size_t i = 0; i < n; i++) {
         const char *k = e->fields[i].key;
         if (k[0] == key[0] && strcmp(k, key) == 0)
@@ -74,137 +72,5 @@ static const struct aura_field *find_field(const struct aura_entry *e, size_t n,
 }
 
 bool aura_entry_has(const struct aura_entry *e, const char *key) {
-    return find_field(e, e->n_fields, key) != NULL;
-}
-
-static void write_key(struct aura_buf *out, const char *key, bool *first) {
-    if (!*first)
-        aura_buf_putc(out, ',');
-    *first = false;
-    aura_json_cstring(out, key);
-    aura_buf_putc(out, ':');
-}
-
-static void write_field(struct aura_buf *out, const struct aura_field *f) {
-    switch (f->type) {
-    case AURA_FIELD_STR:
-        if (f->str)
-            aura_json_string(out, f->str, f->len);
-        else
-            aura_buf_append(out, "null", 4);
-        break;
-    case AURA_FIELD_INT:
-        aura_json_int(out, f->num);
-        break;
-    case AURA_FIELD_BOOL:
-        aura_json_bool(out, f->num != 0);
-        break;
-    case AURA_FIELD_JSON:
-        aura_json_value(out, f->json);
-        break;
-    }
-}
-
-void aura_entry_encode(const struct aura_entry *e, const struct aura_global *global, const char *environment,
-                       size_t max_message_bytes, struct aura_buf *out) {
-    const char *msg = e->message ? e->message : "";
-    size_t len = e->message ? e->message_len : 0;
-
-    /* One trailing line ending: "\n", or "\r\n" as a CRLF sender ends a line. */
-    if (len && msg[len - 1] == '\n') {
-        len--;
-        if (len && msg[len - 1] == '\r')
-            len--;
-    }
-    size_t original = len;
-    bool truncated = false;
-    if (max_message_bytes && len > max_message_bytes) {
-        len = aura_utf8_cut(msg, len, max_message_bytes);
-        truncated = true;
-    }
-
-    const char *stack = e->stack_trace;
-    size_t stack_len = stack ? e->stack_trace_len : 0;
-    if (max_message_bytes && stack_len > max_message_bytes) {
-        stack_len = aura_utf8_cut(stack, stack_len, max_message_bytes);
-        truncated = true;
-    }
-
-    aura_buf_reserve(out, len + stack_len + 128);
-    aura_buf_append(out, "{\"level\":\"", 10);
-    aura_buf_puts(out, aura_level_name(e->level));
-    aura_buf_append(out, "\",\"message\":", 12);
-    aura_json_string(out, msg, len);
-    aura_buf_append(out, ",\"environment\":", 15);
-    aura_json_cstring(out, environment ? environment : "");
-    char ts[28];
-    aura_json_format_time(ts, e->time_us);
-    aura_buf_append(out, ",\"timestamp\":\"", 14);
-    aura_buf_append(out, ts, 27);
-    aura_buf_putc(out, '"');
-
-    /* metadata: written into place, then taken back out when it stayed empty */
-    size_t mark = out->len;
-    bool first = true;
-    aura_buf_append(out, ",\"metadata\":{", 13);
-    if (truncated) {
-        write_key(out, "truncated", &first);
-        aura_json_bool(out, true);
-        if (original > len) {
-            write_key(out, "message_bytes", &first);
-            aura_json_int(out, (int64_t)original);
-        }
-    }
-    for (size_t i = 0; i < e->n_fields; i++) {
-        const struct aura_field *f = &e->fields[i];
-        if (!f->key)
-            continue;
-        if (truncated && (strcmp(f->key, "truncated") == 0 || (original > len && strcmp(f->key, "message_bytes") == 0)))
-            continue;
-        if (find_field(e, i, f->key)) /* duplicate: the first one won */
-            continue;
-        write_key(out, f->key, &first);
-        write_field(out, f);
-    }
-    if (global)
-        aura_global_write_merged(out, e, global, &first);
-    if (first) {
-        out->len = mark;
-        out->data[mark] = '\0';
-    } else
-        aura_buf_putc(out, '}');
-
-    if (e->trace_id && e->trace_id_len) {
-        aura_buf_append(out, ",\"traceId\":", 11);
-        aura_json_string(out, e->trace_id, e->trace_id_len);
-    }
-    if (stack_len) {
-        aura_buf_append(out, ",\"stackTrace\":", 14);
-        aura_json_string(out, stack, stack_len);
-    }
-    aura_buf_putc(out, '}');
-}
-
-void aura_body_batch_begin(struct aura_buf *out, const char *key) {
-    aura_buf_append(out, "{\"projectApiKey\":", 17);
-    aura_json_cstring(out, key ? key : "");
-    aura_buf_append(out, ",\"logs\":[", 9);
-}
-
-void aura_body_batch_add(struct aura_buf *out, const char *entry, size_t len, bool first) {
-    if (!first)
-        aura_buf_putc(out, ',');
-    aura_buf_append(out, entry, len);
-}
-
-void aura_body_batch_end(struct aura_buf *out) {
-    aura_buf_append(out, "]}", 2);
-}
-
-void aura_body_single(struct aura_buf *out, const char *key, const char *entry, size_t len) {
-    aura_buf_append(out, "{\"projectApiKey\":", 17);
-    aura_json_cstring(out, key ? key : "");
-    aura_buf_append(out, ",\"log\":", 7);
-    aura_buf_append(out, entry, len);
-    aura_buf_putc(out, '}');
+    return aura_entry_find(e, e->n_fields, key) != NULL;
 }

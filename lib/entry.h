@@ -1,8 +1,8 @@
-/* entry.h - one log entry as a front end hands it to the core, and its
- * encoding into the Auralog wire format (SPEC §2, §4, §5).
+/* entry.h - one log entry as a front end hands it to the core (its
+ * encoding into the Auralog wire format is wire.h).
  *
  * An entry only borrows: every pointer in it (message, keys, values) must
- * stay valid until aura_forwarder_submit()/aura_entry_encode() returns.  The
+ * stay valid until aura_forwarder_submit()/aura_wire_entry() returns.  The
  * field array is owned by the entry and reused across aura_entry_reset(), so
  * building entries in a loop allocates nothing once warmed up. */
 #pragma once
@@ -14,7 +14,6 @@
 #include "level.h"
 
 struct json_object;
-struct aura_global;
 
 enum aura_field_type {
     AURA_FIELD_STR,  /* str/len: arbitrary bytes, repaired on encode */
@@ -59,22 +58,5 @@ void aura_entry_add_json(struct aura_entry *e, const char *key, struct json_obje
 /* true when the entry already carries a field with this key */
 bool aura_entry_has(const struct aura_entry *e, const char *key);
 
-/* Append the JSON object of one entry to out:
- *   {"level":..,"message":..,"environment":..,"timestamp":..,"metadata":{..},"traceId":..,
- *    "stackTrace":..}
- * metadata = per-entry fields, then the global pairs whose keys the entry
- * does not carry (per-entry wins), omitted when empty.  A message longer than
- * max_message_bytes is cut at a UTF-8 boundary and metadata gets
- * truncated:true and message_bytes:<original length> (these two win over
- * per-entry keys of the same name).  A stack trace longer than
- * max_message_bytes is cut the same way (truncated:true).  One trailing
- * newline of the message is stripped.  global may be NULL. */
-void aura_entry_encode(const struct aura_entry *e, const struct aura_global *global, const char *environment,
-                       size_t max_message_bytes, struct aura_buf *out);
-
-/* Request bodies.  key is the project API key; entries are already-encoded
- * entry objects (from aura_entry_encode). */
-void aura_body_batch_begin(struct aura_buf *out, const char *key);           /* {"projectApiKey":"..","logs":[ */
-void aura_body_batch_add(struct aura_buf *out, const char *entry, size_t len, bool first);
-void aura_body_batch_end(struct aura_buf *out);                              /* ]} */
-void aura_body_single(struct aura_buf *out, const char *key, const char *entry, size_t len); /* {"projectApiKey":"..","log":..} */
+/* First field of e with this key among its first n fields, or NULL. */
+const struct aura_field *aura_entry_find(const struct aura_entry *e, size_t n, const char *key);

@@ -24,12 +24,11 @@
 #include "buf.h"
 #include "settings.h"
 #include "entry.h"
+#include "wire.h"
 #include "http.h"
 #include "log.h"
 #include "loop.h"
 #include "queue.h"
-
-#define STDOUT_KEY_PLACEHOLDER "(redacted)"
 
 struct settings {
     char *api_key;
@@ -191,18 +190,18 @@ static void lane_succeeded(struct lane *l) {
 /* Build the request body for the lane's items with the current key. */
 static void lane_build_body(struct lane *l) {
     struct aura_forwarder *f = l->f;
-    const char *key = f->out ? STDOUT_KEY_PLACEHOLDER : (f->set.api_key ? f->set.api_key : "");
+    const char *key = f->out ? AURA_WIRE_STDOUT_KEY : (f->set.api_key ? f->set.api_key : "");
     struct range *r = cur_range(l);
     aura_buf_reset(&l->body);
     if (r->end - r->start == 1 && l->urgent) {
-        l->path = "/v1/logs/single";
-        aura_body_single(&l->body, key, l->items[r->start]->json, l->items[r->start]->len);
+        l->path = AURA_WIRE_PATH_SINGLE;
+        aura_wire_single(&l->body, key, l->items[r->start]->json, l->items[r->start]->len);
     } else {
-        l->path = "/v1/logs";
-        aura_body_batch_begin(&l->body, key);
+        l->path = AURA_WIRE_PATH_BATCH;
+        aura_wire_batch_begin(&l->body, key);
         for (size_t i = r->start; i < r->end; i++)
-            aura_body_batch_add(&l->body, l->items[i]->json, l->items[i]->len, i == r->start);
-        aura_body_batch_end(&l->body);
+            aura_wire_batch_add(&l->body, l->items[i]->json, l->items[i]->len, i == r->start);
+        aura_wire_batch_end(&l->body);
     }
 }
 
@@ -213,9 +212,9 @@ static void lane_send(struct lane *l) {
     if (l->attempt > 0)
         f->st.retried++;
     if (f->out) {
-        fprintf(f->out, "{\"path\":\"%s\",\"body\":", l->path);
-        fwrite(l->body.data, 1, l->body.len, f->out);
-        fputs("}\n", f->out);
+        aura_buf_reset(&f->enc);
+        aura_wire_stdout_line(&f->enc, l->path, l->body.data, l->body.len);
+        fwrite(f->enc.data, 1, f->enc.len, f->out);
         fflush(f->out);
         lane_succeeded(l);
         lane_next_range(l); /* never split: the sink accepts everything */
@@ -484,7 +483,7 @@ int aura_forwarder_submit(struct aura_forwarder *f, const struct aura_entry *e, 
         }
     }
     aura_buf_reset(&f->enc);
-    aura_entry_encode(e, f->global, f->set.environment, f->set.max_message_bytes, &f->enc);
+    aura_wire_entry(e, f->global, f->set.environment, f->set.max_message_bytes, &f->enc);
     bool urgent = aura_level_is_urgent(e->level);
     struct aura_item *it = aura_queue_push(&f->q, f->enc.data, f->enc.len, urgent);
     f->st.read++;

@@ -1,18 +1,13 @@
+/* global.c - the global metadata of every entry: [global_metadata] and the
+ * host (global.h); wire.c merges it into entries. */
 #include "global.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "settings.h"
-#include "entry.h"
 #include "host.h"
-#include "json.h"
-
-/* Keys aura_entry_encode writes itself for a truncated message: a static
- * pair of that name could only collide with them. */
-static bool reserved_key(const char *key) {
-    return strcmp(key, "truncated") == 0 || strcmp(key, "message_bytes") == 0;
-}
+#include "settings.h"
+#include "wire.h"
 
 static bool has_pair(const struct aura_global *g, const char *key) {
     for (size_t i = 0; i < g->n_pairs; i++)
@@ -22,7 +17,7 @@ static bool has_pair(const struct aura_global *g, const char *key) {
 }
 
 static void add_pair(struct aura_global *g, size_t cap, const char *key, const char *value, bool host_key) {
-    if (!key || !value || !*key || reserved_key(key) || has_pair(g, key) || g->n_pairs >= cap)
+    if (!key || !value || !*key || aura_wire_reserved_key(key) || has_pair(g, key) || g->n_pairs >= cap)
         return;
     if (host_key && !*value) /* a host source read as empty tells nothing */
         return;
@@ -66,30 +61,3 @@ void aura_global_free(struct aura_global *g) {
     free(g);
 }
 
-static void write_pair(struct aura_buf *out, const char *key, const char *value, bool *first) {
-    if (!*first)
-        aura_buf_putc(out, ',');
-    *first = false;
-    aura_json_cstring(out, key);
-    aura_buf_putc(out, ':');
-    aura_json_cstring(out, value);
-}
-
-void aura_global_write_merged(struct aura_buf *out, const struct aura_entry *e, const struct aura_global *g,
-                              bool *first) {
-    if (!g)
-        return;
-    bool relay = e->relayed && g->relay;
-    for (size_t i = 0; i < g->n_pairs; i++) {
-        const struct aura_global_pair *p = &g->pairs[i];
-        if (e->relayed && p->host_key)
-            continue; /* describes the bridge, not the host the message came from */
-        if (relay && strcmp(p->key, "relay") == 0)
-            continue; /* the bridge's own "relay" below */
-        if (aura_entry_has(e, p->key))
-            continue; /* per-entry wins */
-        write_pair(out, p->key, p->value, first);
-    }
-    if (relay && !aura_entry_has(e, "relay"))
-        write_pair(out, "relay", g->relay, first);
-}

@@ -1,7 +1,10 @@
 #include "level.h"
 
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
+
+#include "number.h"
 
 static const char *const level_names[] = {
     [AURA_LEVEL_DEBUG] = "debug", [AURA_LEVEL_INFO] = "info",   [AURA_LEVEL_WARN] = "warn",
@@ -57,17 +60,12 @@ const char *aura_severity_name(int severity) {
     return severity >= 0 && severity < 8 ? severity_names[severity] : NULL;
 }
 
-/* Decimal number 0..max from all of s[0..len), else -1. */
+/* Decimal number 0..max from all of s[0..len) (at most 3 digits), else -1. */
 static int parse_small(const char *s, size_t len, int max) {
-    if (!s || len == 0 || len > 3)
+    uint64_t v;
+    if (aura_parse_digits(s, len, 3, &v) < 0 || v > (uint64_t)max)
         return -1;
-    int v = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    return v <= max ? v : -1;
+    return (int)v;
 }
 
 int aura_severity_parse(const char *s, size_t len) {

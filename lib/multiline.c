@@ -10,6 +10,7 @@
 #include "entry.h"
 #include "json.h"
 #include "level.h"
+#include "wire.h"
 
 #define DEFAULT_MAX_HELD_BYTES (64u << 20)
 #define DEFAULT_MAX_STREAMS 16384
@@ -774,7 +775,7 @@ const struct aura_entry *aura_multiline_peek(struct aura_multiline *m) {
             aura_entry_add_cstr(e, "level_from", aura_level_from_name(AURA_FROM_STACK_TRACE));
         aura_entry_add_int(e, "stack_lines", (int64_t)s->lines);
         if (s->truncated)
-            aura_entry_add_bool(e, "truncated", true);
+            aura_entry_add_bool(e, AURA_WIRE_KEY_TRUNCATED, true);
     }
     for (size_t i = 0; i < s->n_fields; i++) {
         const struct ml_field *f = &s->fields[i];

@@ -13,6 +13,7 @@
 #include "entry.h"
 #include "level.h"
 #include "log.h"
+#include "number.h"
 #include "sd.h"
 
 void aura_input_init(struct aura_input *in) {
@@ -38,14 +39,12 @@ void aura_input_free(struct aura_input *in) {
     in->tok = NULL;
 }
 
+/* exactly n digits */
 static int digits(const char *s, size_t n, int *out) {
-    int v = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -EINVAL;
-        v = v * 10 + (s[i] - '0');
-    }
-    *out = v;
+    uint64_t v;
+    if (aura_parse_digits(s, n, n, &v) < 0)
+        return -EINVAL;
+    *out = (int)v;
     return 0;
 }
 
@@ -209,13 +208,10 @@ static void parse_object(struct aura_input *in, struct json_object *root, int64_
     if (json_object_object_get_ex(root, "procid", &v)) {
         if (json_object_is_type(v, json_type_int)) {
             aura_entry_add_int(e, "pid", json_object_get_int64(v));
-        } else if ((s = member_str(root, "procid", &len)) && len <= 18) {
-            int64_t pid = 0;
-            size_t i;
-            for (i = 0; i < len && s[i] >= '0' && s[i] <= '9'; i++)
-                pid = pid * 10 + (s[i] - '0');
-            if (i == len)
-                aura_entry_add_int(e, "pid", pid);
+        } else if ((s = member_str(root, "procid", &len))) {
+            uint64_t pid;
+            if (aura_parse_digits(s, len, 18, &pid) == 0)
+                aura_entry_add_int(e, "pid", (int64_t)pid);
         }
     }
     add_facility(e, member_code(root, "facility", aura_facility_from_name));
@@ -246,13 +242,12 @@ static void parse_raw(const char *line, size_t len, int64_t now_us, struct aura_
     e->time_us = now_us;
     e->level = AURA_LEVEL_INFO;
     if (len >= 3 && line[0] == '<') {
-        size_t i = 1;
-        int pri = 0;
-        while (i < len && i <= 4 && line[i] >= '0' && line[i] <= '9')
-            pri = pri * 10 + (line[i++] - '0');
-        if (i > 1 && i <= 4 && i < len && line[i] == '>' && pri <= 191) {
-            add_facility(e, pri >> 3);
-            add_severity(e, pri & 7);
+        const char *end = memchr(line + 1, '>', len - 1 < 4 ? len - 1 : 4); /* "<PRI>", PRI 1-3 digits */
+        size_t i = end ? (size_t)(end - line) : 0;
+        uint64_t pri;
+        if (end && aura_parse_digits(line + 1, i - 1, 3, &pri) == 0 && pri <= 191) {
+            add_facility(e, (int)(pri >> 3));
+            add_severity(e, (int)(pri & 7));
             line += i + 1;
             len -= i + 1;
         }

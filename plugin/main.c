@@ -21,6 +21,7 @@
 #include "input.h"
 #include "log.h"
 #include "loop.h"
+#include "number.h"
 #include "protocol.h"
 
 /* Longest input line handled as one piece.  Longer lines are cut here (the
@@ -278,22 +279,18 @@ static void on_timer(struct aura_loop *loop, void *userdata) {
 
 static int fe_parse_option(struct aura_app *app, int opt, const char *arg) {
     struct plugin *p = app->userdata;
-    char *end;
     switch (opt) {
     case OPT_CONFIRM:
         p->confirm = true;
         app->full_policy = AURA_FULL_BLOCK; /* nothing may be dropped once rsyslog waits for us */
         return 0;
     case OPT_COMMIT_TIMEOUT:
-        errno = 0;
-        p->commit_timeout = strtod(arg, &end);
-        if (errno || end == arg || *end || !(p->commit_timeout > 0) || p->commit_timeout > MAX_COMMIT_TIMEOUT)
+        if (aura_parse_decimal(arg, &p->commit_timeout) < 0 || !(p->commit_timeout > 0) ||
+            p->commit_timeout > MAX_COMMIT_TIMEOUT)
             return -EINVAL;
         return 0;
     case OPT_EOF_DRAIN:
-        errno = 0;
-        p->eof_drain = strtod(arg, &end);
-        if (errno || end == arg || *end || !(p->eof_drain >= 0) || p->eof_drain > 86400)
+        if (aura_parse_decimal(arg, &p->eof_drain) < 0 || !(p->eof_drain >= 0) || p->eof_drain > 86400)
             return -EINVAL;
         return 0;
     default:

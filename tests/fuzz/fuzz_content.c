@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "content.h"
 #include "entry.h"
+#include "wire.h"
 #include "multiline.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -21,7 +22,7 @@ static struct aura_buf out = AURA_BUF_INIT;
 
 static void check(const struct aura_entry *e, const char *what) {
     aura_buf_reset(&out);
-    aura_entry_encode(e, NULL, "fuzz", 200, &out);
+    aura_wire_entry(e, NULL, "fuzz", 200, &out);
     struct json_object *o = fuzz_parse_strict(out.data, out.len, what);
     if (!json_object_is_type(o, json_type_object))
         fuzz_fail("%s: not an object", what);

@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "entry.h"
+#include "wire.h"
 #include "global.h"
 #include "json.h"
 
@@ -105,8 +106,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     struct aura_global g = {pairs, sizeof pairs / sizeof pairs[0], (char *)"bridge-host"};
 
     aura_buf_reset(&out);
-    aura_entry_encode(&e, (c1 & 1) ? &g : NULL, (c1 & 2) ? "prod\xc3\x28uction" : NULL, max_message, &out);
-    struct json_object *o = fuzz_parse_strict(out.data, out.len, "aura_entry_encode");
+    aura_wire_entry(&e, (c1 & 1) ? &g : NULL, (c1 & 2) ? "prod\xc3\x28uction" : NULL, max_message, &out);
+    struct json_object *o = fuzz_parse_strict(out.data, out.len, "aura_wire_entry");
     if (!json_object_is_type(o, json_type_object))
         fuzz_fail("entry: not a JSON object");
     require_key(o, "level", json_type_string);
@@ -127,14 +128,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
     /* request bodies around it */
     aura_buf_reset(&body);
-    aura_body_batch_begin(&body, "key\"\\\n");
-    aura_body_batch_add(&body, out.data, out.len, true);
-    aura_body_batch_add(&body, out.data, out.len, false);
-    aura_body_batch_end(&body);
-    json_object_put(fuzz_parse_strict(body.data, body.len, "aura_body_batch"));
+    aura_wire_batch_begin(&body, "key\"\\\n");
+    aura_wire_batch_add(&body, out.data, out.len, true);
+    aura_wire_batch_add(&body, out.data, out.len, false);
+    aura_wire_batch_end(&body);
+    json_object_put(fuzz_parse_strict(body.data, body.len, "aura_wire_batch"));
     aura_buf_reset(&body);
-    aura_body_single(&body, NULL, out.data, out.len);
-    json_object_put(fuzz_parse_strict(body.data, body.len, "aura_body_single"));
+    aura_wire_single(&body, NULL, out.data, out.len);
+    json_object_put(fuzz_parse_strict(body.data, body.len, "aura_wire_single"));
 
     for (size_t i = 0; i < n_trees; i++)
         json_object_put(trees[i]);

@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "entry.h"
+#include "wire.h"
 #include "input.h"
 #include "json.h"
 
@@ -18,7 +19,7 @@ static struct aura_buf out = AURA_BUF_INIT;
 
 static void check_entry(const struct aura_entry *e) {
     aura_buf_reset(&out);
-    aura_entry_encode(e, NULL, "fuzz", 256, &out);
+    aura_wire_entry(e, NULL, "fuzz", 256, &out);
     struct json_object *o = fuzz_parse_strict(out.data, out.len, "omauralog line -> entry");
     if (!json_object_is_type(o, json_type_object))
         fuzz_fail("entry: not an object");

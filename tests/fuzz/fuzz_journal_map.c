@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "entry.h"
+#include "wire.h"
 #include "json.h"
 #include "map.h"
 
@@ -52,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         }
         struct aura_entry *e = jr_map_end(&m, INT64_C(1764072000000000));
         aura_buf_reset(&out);
-        aura_entry_encode(e, NULL, "fuzz", 1024, &out);
+        aura_wire_entry(e, NULL, "fuzz", 1024, &out);
         struct json_object *o = fuzz_parse_strict(out.data, out.len, "journal entry -> wire entry");
         if (!json_object_is_type(o, json_type_object))
             fuzz_fail("journal entry: not an object");

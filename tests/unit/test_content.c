@@ -4,6 +4,7 @@
 
 #include "content.h"
 #include "entry.h"
+#include "wire.h"
 #include "tap.h"
 
 #define S(x) ((x) ? (x) : "(null)")
@@ -107,7 +108,7 @@ static const struct want cases[] = {
 
 static struct json_object *encode(const struct aura_entry *e) {
     struct aura_buf out = AURA_BUF_INIT;
-    aura_entry_encode(e, NULL, "test", 65536, &out);
+    aura_wire_entry(e, NULL, "test", 65536, &out);
     struct json_object *o = json_tokener_parse(out.data);
     aura_buf_free(&out);
     return o;

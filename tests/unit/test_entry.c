@@ -8,6 +8,7 @@
 
 #include "settings.h"
 #include "entry.h"
+#include "wire.h"
 #include "global.h"
 #include "host.h"
 #include "json.h"
@@ -52,7 +53,7 @@ static size_t count(const char *hay, const char *needle) {
 static struct json_object *encode(struct aura_buf *b, const struct aura_entry *e, const struct aura_global *g,
                                   size_t max) {
     aura_buf_reset(b);
-    aura_entry_encode(e, g, "production", max, b);
+    aura_wire_entry(e, g, "production", max, b);
     struct json_object *o = parse_strict(b->data, b->len);
     if (!CHECK(o && json_object_is_type(o, json_type_object), "entry parses as a strict JSON object"))
         printf("#   %s\n", b->data);
@@ -299,12 +300,12 @@ static void test_bodies(void) {
         e.message = msgs[i];
         e.message_len = strlen(msgs[i]);
         e.level = (enum aura_level)i;
-        aura_entry_encode(&e, NULL, "staging", 100, &entries[i]);
+        aura_wire_entry(&e, NULL, "staging", 100, &entries[i]);
     }
-    aura_body_batch_begin(&body, "key-with-\"quote\"");
+    aura_wire_batch_begin(&body, "key-with-\"quote\"");
     for (int i = 0; i < 3; i++)
-        aura_body_batch_add(&body, entries[i].data, entries[i].len, i == 0);
-    aura_body_batch_end(&body);
+        aura_wire_batch_add(&body, entries[i].data, entries[i].len, i == 0);
+    aura_wire_batch_end(&body);
     struct json_object *o = parse_strict(body.data, body.len);
     CHECK(o != NULL, "batch body parses");
     CHECK_STR(get_str(o, "projectApiKey"), "key-with-\"quote\"", "batch: projectApiKey, escaped");
@@ -321,12 +322,12 @@ static void test_bodies(void) {
     json_object_put(o);
 
     aura_buf_reset(&body);
-    aura_body_batch_begin(&body, "k");
-    aura_body_batch_end(&body);
+    aura_wire_batch_begin(&body, "k");
+    aura_wire_batch_end(&body);
     CHECK_STR(body.data, "{\"projectApiKey\":\"k\",\"logs\":[]}", "empty batch");
 
     aura_buf_reset(&body);
-    aura_body_single(&body, "k", entries[1].data, entries[1].len);
+    aura_wire_single(&body, "k", entries[1].data, entries[1].len);
     o = parse_strict(body.data, body.len);
     CHECK(o != NULL, "single body parses");
     CHECK_STR(get_str(o, "projectApiKey"), "k", "single: projectApiKey");

@@ -5,6 +5,7 @@
 
 #include "settings.h"
 #include "entry.h"
+#include "wire.h"
 #include "global.h"
 #include "host.h"
 #include "tap.h"
@@ -25,7 +26,7 @@ static struct json_object *merged(const struct aura_entry *e, const struct aura_
     aura_buf_reset(b);
     bool first = true;
     aura_buf_putc(b, '{');
-    aura_global_write_merged(b, e, g, &first);
+    aura_wire_global_merged(b, e, g, &first);
     aura_buf_putc(b, '}');
     struct json_tokener *tok = json_tokener_new();
     json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
@@ -137,11 +138,11 @@ static void test_merge(void) {
     aura_entry_init(&e);
     aura_buf_reset(&b);
     bool first = false;
-    aura_global_write_merged(&b, &e, g_nohost, &first);
+    aura_wire_global_merged(&b, &e, g_nohost, &first);
     CHECK_STR(b.data, ",\"app\":\"checkout\",\"team\":\"payments\"", "leading comma when not first");
     aura_buf_reset(&b);
     first = true;
-    aura_global_write_merged(&b, &e, NULL, &first);
+    aura_wire_global_merged(&b, &e, NULL, &first);
     CHECK(b.len == 0 && first, "NULL global writes nothing");
     aura_entry_free(&e);
 

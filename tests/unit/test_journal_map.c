@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "entry.h"
+#include "wire.h"
 #include "map.h"
 #include "tap.h"
 
@@ -24,7 +25,7 @@ static const char *encode(struct jr_map *m, const struct field *fields) {
         jr_map_add(m, f->data, f->len ? f->len : strlen(f->data));
     struct aura_entry *e = jr_map_end(m, RT);
     aura_buf_reset(&out);
-    aura_entry_encode(e, NULL, "test", 65536, &out);
+    aura_wire_entry(e, NULL, "test", 65536, &out);
     return out.data;
 }
 

@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "entry.h"
+#include "wire.h"
 #include "multiline.h"
 #include "tap.h"
 
@@ -34,7 +35,7 @@ static struct aura_buf enc = AURA_BUF_INIT;
 static void record(const struct aura_entry *e, char kind) {
     struct out *o = &outs[n_outs++];
     aura_buf_reset(&enc);
-    aura_entry_encode(e, NULL, "t", 0, &enc);
+    aura_wire_entry(e, NULL, "t", 0, &enc);
     struct json_object *j = json_tokener_parse(enc.data), *v, *meta = NULL;
     json_object_object_get_ex(j, "metadata", &meta);
     o->kind = kind;

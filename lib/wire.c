@@ -1,0 +1,184 @@
+/* wire.c - the Auralog wire format (wire.h). */
+#include "wire.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "entry.h"
+#include "json.h"
+#include "level.h"
+
+#define KEY_RELAY "relay"
+
+bool aura_wire_reserved_key(const char *key) {
+    return strcmp(key, AURA_WIRE_KEY_TRUNCATED) == 0 || strcmp(key, AURA_WIRE_KEY_MESSAGE_BYTES) == 0;
+}
+
+static void write_pair(struct aura_buf *out, const char *key, const char *value, bool *first) {
+    if (!*first)
+        aura_buf_putc(out, ',');
+    *first = false;
+    aura_json_cstring(out, key);
+    aura_buf_putc(out, ':');
+    aura_json_cstring(out, value);
+}
+
+void aura_wire_global_merged(struct aura_buf *out, const struct aura_entry *e, const struct aura_global *g,
+                              bool *first) {
+    if (!g)
+        return;
+    bool relay = e->relayed && g->relay;
+    for (size_t i = 0; i < g->n_pairs; i++) {
+        const struct aura_global_pair *p = &g->pairs[i];
+        if (e->relayed && p->host_key)
+            continue; /* describes the bridge, not the host the message came from */
+        if (relay && strcmp(p->key, KEY_RELAY) == 0)
+            continue; /* the bridge's own "relay" below */
+        if (aura_entry_has(e, p->key))
+            continue; /* per-entry wins */
+        write_pair(out, p->key, p->value, first);
+    }
+    if (relay && !aura_entry_has(e, KEY_RELAY))
+        write_pair(out, KEY_RELAY, g->relay, first);
+}
+
+static void write_key(struct aura_buf *out, const char *key, bool *first) {
+    if (!*first)
+        aura_buf_putc(out, ',');
+    *first = false;
+    aura_json_cstring(out, key);
+    aura_buf_putc(out, ':');
+}
+
+static void write_field(struct aura_buf *out, const struct aura_field *f) {
+    switch (f->type) {
+    case AURA_FIELD_STR:
+        if (f->str)
+            aura_json_string(out, f->str, f->len);
+        else
+            aura_buf_append(out, "null", 4);
+        break;
+    case AURA_FIELD_INT:
+        aura_json_int(out, f->num);
+        break;
+    case AURA_FIELD_BOOL:
+        aura_json_bool(out, f->num != 0);
+        break;
+    case AURA_FIELD_JSON:
+        aura_json_value(out, f->json);
+        break;
+    }
+}
+
+void aura_wire_entry(const struct aura_entry *e, const struct aura_global *global, const char *environment,
+                     size_t max_message_bytes, struct aura_buf *out) {
+    const char *msg = e->message ? e->message : "";
+    size_t len = e->message ? e->message_len : 0;
+
+    /* One trailing line ending: "\n", or "\r\n" as a CRLF sender ends a line. */
+    if (len && msg[len - 1] == '\n') {
+        len--;
+        if (len && msg[len - 1] == '\r')
+            len--;
+    }
+    size_t original = len;
+    bool truncated = false;
+    if (max_message_bytes && len > max_message_bytes) {
+        len = aura_utf8_cut(msg, len, max_message_bytes);
+        truncated = true;
+    }
+
+    const char *stack = e->stack_trace;
+    size_t stack_len = stack ? e->stack_trace_len : 0;
+    if (max_message_bytes && stack_len > max_message_bytes) {
+        stack_len = aura_utf8_cut(stack, stack_len, max_message_bytes);
+        truncated = true;
+    }
+
+    aura_buf_reserve(out, len + stack_len + 128);
+    aura_buf_append(out, "{\"level\":\"", 10);
+    aura_buf_puts(out, aura_level_name(e->level));
+    aura_buf_append(out, "\",\"message\":", 12);
+    aura_json_string(out, msg, len);
+    aura_buf_append(out, ",\"environment\":", 15);
+    aura_json_cstring(out, environment ? environment : "");
+    char ts[28];
+    aura_json_format_time(ts, e->time_us);
+    aura_buf_append(out, ",\"timestamp\":\"", 14);
+    aura_buf_append(out, ts, 27);
+    aura_buf_putc(out, '"');
+
+    /* metadata: written into place, then taken back out when it stayed empty */
+    size_t mark = out->len;
+    bool first = true;
+    aura_buf_append(out, ",\"metadata\":{", 13);
+    if (truncated) {
+        write_key(out, AURA_WIRE_KEY_TRUNCATED, &first);
+        aura_json_bool(out, true);
+        if (original > len) {
+            write_key(out, AURA_WIRE_KEY_MESSAGE_BYTES, &first);
+            aura_json_int(out, (int64_t)original);
+        }
+    }
+    for (size_t i = 0; i < e->n_fields; i++) {
+        const struct aura_field *f = &e->fields[i];
+        if (!f->key)
+            continue;
+        if (truncated && (strcmp(f->key, AURA_WIRE_KEY_TRUNCATED) == 0 ||
+                          (original > len && strcmp(f->key, AURA_WIRE_KEY_MESSAGE_BYTES) == 0)))
+            continue;
+        if (aura_entry_find(e, i, f->key)) /* duplicate: the first one won */
+            continue;
+        write_key(out, f->key, &first);
+        write_field(out, f);
+    }
+    if (global)
+        aura_wire_global_merged(out, e, global, &first);
+    if (first) {
+        out->len = mark;
+        out->data[mark] = '\0';
+    } else
+        aura_buf_putc(out, '}');
+
+    if (e->trace_id && e->trace_id_len) {
+        aura_buf_append(out, ",\"traceId\":", 11);
+        aura_json_string(out, e->trace_id, e->trace_id_len);
+    }
+    if (stack_len) {
+        aura_buf_append(out, ",\"stackTrace\":", 14);
+        aura_json_string(out, stack, stack_len);
+    }
+    aura_buf_putc(out, '}');
+}
+
+void aura_wire_batch_begin(struct aura_buf *out, const char *key) {
+    aura_buf_append(out, "{\"projectApiKey\":", 17);
+    aura_json_cstring(out, key ? key : "");
+    aura_buf_append(out, ",\"logs\":[", 9);
+}
+
+void aura_wire_batch_add(struct aura_buf *out, const char *entry, size_t len, bool first) {
+    if (!first)
+        aura_buf_putc(out, ',');
+    aura_buf_append(out, entry, len);
+}
+
+void aura_wire_batch_end(struct aura_buf *out) {
+    aura_buf_append(out, "]}", 2);
+}
+
+void aura_wire_single(struct aura_buf *out, const char *key, const char *entry, size_t len) {
+    aura_buf_append(out, "{\"projectApiKey\":", 17);
+    aura_json_cstring(out, key ? key : "");
+    aura_buf_append(out, ",\"log\":", 7);
+    aura_buf_append(out, entry, len);
+    aura_buf_putc(out, '}');
+}
+
+void aura_wire_stdout_line(struct aura_buf *out, const char *path, const char *body, size_t len) {
+    aura_buf_append(out, "{\"path\":\"", 9);
+    aura_buf_puts(out, path); /* one of the two paths: nothing to escape */
+    aura_buf_append(out, "\",\"body\":", 9);
+    aura_buf_append(out, body, len);
+    aura_buf_append(out, "}\n", 2);
+}
