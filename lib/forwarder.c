@@ -11,8 +11,6 @@
  *   retryable  -> same items again after backoff (Retry-After honoured)
  *   401/403/3xx-> same items again every retry_max, cause logged once a minute
  *   other 4xx  -> split in halves until the rejected entry is alone; drop it. */
-#include "settings.h"
-
 #include "forwarder.h"
 
 #include <errno.h>
@@ -22,27 +20,19 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "settings.h"
 #include "entry.h"
-#include "wire.h"
-#include "http.h"
+#include "level.h"
 #include "log.h"
 #include "loop.h"
 #include "queue.h"
-
-struct settings {
-    char *api_key;
-    char *endpoint;
-    char *ca_file;
-    char *environment;
-    double flush_interval, timeout, retry_initial, retry_max;
-    size_t max_batch_entries, max_batch_bytes, max_message_bytes, max_queue_entries;
-};
+#include "settings.h"
+#include "transport.h"
+#include "wire.h"
 
 struct lane {
     struct aura_forwarder *f;
     bool urgent;
-    struct aura_http http;
+    struct aura_transport *transport; /* HTTP or the --stdout sink */
     struct aura_fifo *fifo;
     /* the batch taken off the FIFO; a rejected batch is split into ranges
      * of it, sent one by one (the top of the stack is the request being
@@ -64,8 +54,7 @@ struct lane {
 
 struct aura_forwarder {
     struct aura_loop *loop;
-    struct settings set;
-    struct aura_http_settings http_set;
+    const struct aura_settings *cfg; /* shared, immutable; borrowed until the next reconfigure */
     const struct aura_global *global;
     enum aura_full_policy policy;
     FILE *out;
@@ -81,38 +70,8 @@ struct aura_forwarder {
     struct aura_ratelimit rl_drop, rl_overflow, rl_config;
 };
 
-static void settings_free(struct settings *s) {
-    free(s->api_key);
-    free(s->endpoint);
-    free(s->ca_file);
-    free(s->environment);
-    memset(s, 0, sizeof *s);
-}
-
-static void settings_from_config(struct settings *s, const struct aura_settings *cfg) {
-    settings_free(s);
-    s->api_key = cfg->api_key ? aura_strdup(cfg->api_key) : NULL;
-    s->endpoint = aura_strdup(cfg->endpoint ? cfg->endpoint : "");
-    s->ca_file = cfg->ca_file ? aura_strdup(cfg->ca_file) : NULL;
-    s->environment = aura_strdup(cfg->environment ? cfg->environment : "");
-    s->flush_interval = cfg->flush_interval;
-    s->timeout = cfg->timeout;
-    s->retry_initial = cfg->retry_initial;
-    s->retry_max = cfg->retry_max;
-    s->max_batch_entries = cfg->max_batch_entries ? cfg->max_batch_entries : 1;
-    s->max_batch_bytes = cfg->max_batch_bytes;
-    s->max_message_bytes = cfg->max_message_bytes;
-    s->max_queue_entries = cfg->max_queue_entries ? cfg->max_queue_entries : 1;
-}
-
-static void apply_settings(struct aura_forwarder *f) {
-    f->http_set.endpoint = f->set.endpoint;
-    f->http_set.ca_file = f->set.ca_file;
-    f->http_set.timeout = f->set.timeout;
-}
-
 static void lane_kick(struct lane *l);
-static void lane_http_done(struct aura_http *h, void *userdata);
+static void lane_transport_done(void *userdata, const struct aura_response *resp);
 
 static uint64_t sec_to_us(double s) {
     return s <= 0 ? 0 : (uint64_t)(s * 1e6);
@@ -127,7 +86,7 @@ static void notify(struct aura_forwarder *f) {
         if (f->hooks.acked)
             f->hooks.acked(f->hooks.userdata, wm);
     }
-    if (f->was_full && f->q.n_live < f->set.max_queue_entries) {
+    if (f->was_full && f->q.n_live < f->cfg->max_queue_entries) {
         f->was_full = false;
         if (f->hooks.writable)
             f->hooks.writable(f->hooks.userdata);
@@ -180,7 +139,7 @@ static void lane_succeeded(struct lane *l) {
     f->st.bytes += l->body.len;
     if (l->failing_since_us) {
         uint64_t secs = (aura_now_us() - l->failing_since_us) / 1000000u;
-        aura_log(AURA_LOG_NOTICE, "delivery to %s recovered after %llu s", f->set.endpoint,
+        aura_log(AURA_LOG_NOTICE, "delivery to %s recovered after %llu s", f->cfg->endpoint,
                  (unsigned long long)secs);
     }
     l->failing_since_us = 0;
@@ -190,7 +149,7 @@ static void lane_succeeded(struct lane *l) {
 /* Build the request body for the lane's items with the current key. */
 static void lane_build_body(struct lane *l) {
     struct aura_forwarder *f = l->f;
-    const char *key = f->out ? AURA_WIRE_STDOUT_KEY : (f->set.api_key ? f->set.api_key : "");
+    const char *key = l->transport->redact_key ? AURA_WIRE_STDOUT_KEY : (f->cfg->api_key ? f->cfg->api_key : "");
     struct range *r = cur_range(l);
     aura_buf_reset(&l->body);
     if (r->end - r->start == 1 && l->urgent) {
@@ -205,30 +164,27 @@ static void lane_build_body(struct lane *l) {
     }
 }
 
+static void lane_complete(struct lane *l, const struct aura_response *resp);
+
 static void lane_send(struct lane *l) {
     struct aura_forwarder *f = l->f;
     lane_build_body(l);
     f->st.requests++;
     if (l->attempt > 0)
         f->st.retried++;
-    if (f->out) {
-        aura_buf_reset(&f->enc);
-        aura_wire_stdout_line(&f->enc, l->path, l->body.data, l->body.len);
-        fwrite(f->enc.data, 1, f->enc.len, f->out);
-        fflush(f->out);
-        lane_succeeded(l);
-        lane_next_range(l); /* never split: the sink accepts everything */
-        return;
-    }
-    int r = aura_http_post(&l->http, &f->http_set, l->path, l->body.data, l->body.len);
+    struct aura_request rq = {.path = l->path, .body = l->body.data, .len = l->body.len};
+    struct aura_response resp;
+    int r = aura_transport_send(l->transport, f->cfg, &rq, &resp);
     if (r < 0) {
         /* could not even start: treat as a network failure and retry */
-        aura_log_limited(&l->rl_fail, AURA_LOG_WARNING, "cannot start request to %s%s: %s", f->set.endpoint,
+        aura_log_limited(&l->rl_fail, AURA_LOG_WARNING, "cannot start request to %s%s: %s", f->cfg->endpoint,
                          l->path, strerror(-r));
         l->attempt++;
-        aura_loop_timer_arm(f->loop, &l->retry_timer, aura_now_us() + sec_to_us(f->set.retry_max));
+        aura_loop_timer_arm(f->loop, &l->retry_timer, aura_now_us() + sec_to_us(f->cfg->retry_max));
         return;
     }
+    if (r > 0)
+        lane_complete(l, &resp); /* the sink: accepted at once */
 }
 
 /* Take the next request's items off the lane's FIFO. */
@@ -236,9 +192,9 @@ static void lane_take(struct lane *l) {
     struct aura_forwarder *f = l->f;
     size_t bytes = 64;
     l->n_items = 0;
-    while (l->fifo->head && l->n_items < f->set.max_batch_entries) {
+    while (l->fifo->head && l->n_items < f->cfg->max_batch_entries) {
         struct aura_item *it = l->fifo->head;
-        if (l->n_items > 0 && bytes + it->len + 1 > f->set.max_batch_bytes)
+        if (l->n_items > 0 && bytes + it->len + 1 > f->cfg->max_batch_bytes)
             break;
         aura_fifo_pop(l->fifo);
         if (l->n_items == l->cap_items) {
@@ -258,9 +214,9 @@ static bool normal_ready(struct aura_forwarder *f, uint64_t now) {
     struct aura_fifo *q = &f->q.normal;
     if (!q->head)
         return false;
-    if (f->flush_requested || q->n >= f->set.max_batch_entries || q->bytes + 64 >= f->set.max_batch_bytes)
+    if (f->flush_requested || q->n >= f->cfg->max_batch_entries || q->bytes + 64 >= f->cfg->max_batch_bytes)
         return true;
-    return q->head->t_us + sec_to_us(f->set.flush_interval) <= now;
+    return q->head->t_us + sec_to_us(f->cfg->flush_interval) <= now;
 }
 
 static void lane_kick(struct lane *l) {
@@ -274,7 +230,7 @@ static void lane_kick(struct lane *l) {
             if (!normal_ready(f, now)) {
                 if (f->q.normal.head)
                     aura_loop_timer_arm(f->loop, &f->flush_timer,
-                                        f->q.normal.head->t_us + sec_to_us(f->set.flush_interval));
+                                        f->q.normal.head->t_us + sec_to_us(f->cfg->flush_interval));
                 else
                     f->flush_requested = false;
                 return;
@@ -292,50 +248,49 @@ static void flush_timer_cb(struct aura_loop *loop, void *userdata) {
 
 static void retry_timer_cb(struct aura_loop *loop, void *userdata) {
     struct lane *l = userdata;
-    if (lane_active(l) && !l->http.busy)
+    if (lane_active(l) && !aura_transport_busy(l->transport))
         lane_send(l);
 }
 
 static uint64_t backoff_us(struct lane *l) {
     struct aura_forwarder *f = l->f;
-    double base = f->set.retry_initial * pow(2.0, (double)(l->attempt > 30 ? 30 : l->attempt - 1));
-    if (base > f->set.retry_max)
-        base = f->set.retry_max;
+    double base = f->cfg->retry_initial * pow(2.0, (double)(l->attempt > 30 ? 30 : l->attempt - 1));
+    if (base > f->cfg->retry_max)
+        base = f->cfg->retry_max;
     /* jitter: between half and all of the step, so a fleet does not retry in lockstep */
     double d = base * (0.5 + 0.5 * ((double)random() / (double)RAND_MAX));
     return sec_to_us(d);
 }
 
-static void lane_failed(struct lane *l, enum aura_outcome outcome) {
+static void lane_failed(struct lane *l, const struct aura_response *resp) {
     struct aura_forwarder *f = l->f;
-    char why[CURL_ERROR_SIZE + 32];
-    aura_http_describe(&l->http, why, sizeof why);
+    const char *why = resp->why;
     uint64_t now = aura_now_us();
     if (!l->failing_since_us)
         l->failing_since_us = now;
     l->attempt++;
     uint64_t delay;
-    if (outcome == AURA_OUTCOME_CONFIG) {
-        delay = sec_to_us(f->set.retry_max);
-        const char *hint = (l->http.status == 401 || l->http.status == 403)
+    if (resp->outcome == AURA_OUTCOME_CONFIG) {
+        delay = sec_to_us(f->cfg->retry_max);
+        const char *hint = (resp->status == 401 || resp->status == 403)
                                ? "the endpoint refused the API key; fix api_key and reload (SIGHUP)"
                                : "the endpoint answered with a redirect, which is never followed; fix endpoint";
         aura_log_limited(&f->rl_config, AURA_LOG_ERR, "%s%s: %s: %s; holding %zu entries, retrying every %g s",
-                         f->set.endpoint, l->path, why, hint, f->q.n_live, f->set.retry_max);
+                         f->cfg->endpoint, l->path, why, hint, f->q.n_live, f->cfg->retry_max);
     } else {
         delay = backoff_us(l);
         aura_log_limited(&l->rl_fail, AURA_LOG_WARNING,
-                         "%s%s: %s; retrying %zu entries in %.1f s (attempt %u, %zu entries held)", f->set.endpoint,
+                         "%s%s: %s; retrying %zu entries in %.1f s (attempt %u, %zu entries held)", f->cfg->endpoint,
                          l->path, why, cur_range(l)->end - cur_range(l)->start, (double)delay / 1e6, l->attempt,
                          f->q.n_live);
     }
-    if (l->http.retry_after_us >= 0 && (uint64_t)l->http.retry_after_us > delay)
-        delay = (uint64_t)l->http.retry_after_us;
+    if (resp->retry_after_us >= 0 && (uint64_t)resp->retry_after_us > delay)
+        delay = (uint64_t)resp->retry_after_us;
     if (!l->fault_reported && now - l->failing_since_us > 60u * 1000000u) {
         l->fault_reported = true;
         if (f->hooks.fault) {
             char msg[512];
-            snprintf(msg, sizeof msg, "delivery to %s has been failing for over a minute: %s", f->set.endpoint,
+            snprintf(msg, sizeof msg, "delivery to %s has been failing for over a minute: %s", f->cfg->endpoint,
                      why);
             f->hooks.fault(f->hooks.userdata, AURA_LEVEL_ERROR, msg);
         }
@@ -343,15 +298,14 @@ static void lane_failed(struct lane *l, enum aura_outcome outcome) {
     aura_loop_timer_arm(f->loop, &l->retry_timer, now + delay);
 }
 
-static void lane_rejected(struct lane *l) {
+static void lane_rejected(struct lane *l, const struct aura_response *resp) {
     struct aura_forwarder *f = l->f;
-    char why[CURL_ERROR_SIZE + 32];
-    aura_http_describe(&l->http, why, sizeof why);
+    const char *why = resp->why;
     struct range r = *cur_range(l);
     if (r.end - r.start == 1) {
         struct aura_item *it = l->items[r.start];
         aura_log_limited(&f->rl_drop, AURA_LOG_WARNING, "%s%s rejected an entry alone (%s); dropped it: %.160s",
-                         f->set.endpoint, l->path, why, it->json);
+                         f->cfg->endpoint, l->path, why, it->json);
         aura_queue_done(&f->q, it);
         f->st.dropped++;
         f->st.acked++;
@@ -370,27 +324,30 @@ static void lane_rejected(struct lane *l) {
     lane_send(l);
 }
 
-static void lane_http_done(struct aura_http *h, void *userdata) {
-    struct lane *l = userdata;
-    struct aura_forwarder *f = l->f;
-    long status = h->curl_result == CURLE_OK ? h->status : 0;
-    enum aura_outcome o = aura_http_classify(status);
-    switch (o) {
+/* What the outcome of the lane's request means: done, split, or again later. */
+static void lane_complete(struct lane *l, const struct aura_response *resp) {
+    switch (resp->outcome) {
     case AURA_OUTCOME_OK:
         lane_succeeded(l);
         if (lane_next_range(l))
             lane_send(l);
         break;
     case AURA_OUTCOME_REJECTED:
-        lane_rejected(l);
+        lane_rejected(l, resp);
         break;
     case AURA_OUTCOME_RETRY:
     case AURA_OUTCOME_CONFIG:
-        lane_failed(l, o);
+        lane_failed(l, resp);
         break;
     }
+}
+
+/* The outcome of a request the transport left under way. */
+static void lane_transport_done(void *userdata, const struct aura_response *resp) {
+    struct lane *l = userdata;
+    lane_complete(l, resp);
     lane_kick(l);
-    notify(f);
+    notify(l->f);
 }
 
 static int lane_init(struct lane *l, struct aura_forwarder *f, bool urgent) {
@@ -401,16 +358,17 @@ static int lane_init(struct lane *l, struct aura_forwarder *f, bool urgent) {
     l->rl_fail = (struct aura_ratelimit)AURA_RATELIMIT(10);
     aura_timer_init(&l->retry_timer, retry_timer_cb, l);
     aura_buf_init(&l->body);
-    if (f->out)
+    if (f->out) {
+        l->transport = aura_transport_stdout_new(f->out);
         return 0;
-    return aura_http_init(&l->http, f->loop, lane_http_done, l);
+    }
+    return aura_transport_http_new(f->loop, lane_transport_done, l, &l->transport);
 }
 
 static void lane_cleanup(struct lane *l) {
     if (l->f && l->f->loop)
         aura_loop_timer_disarm(l->f->loop, &l->retry_timer);
-    if (l->http.easy)
-        aura_http_cleanup(&l->http);
+    aura_transport_free(l->transport);
     free(l->items);
     free(l->ranges);
     aura_buf_free(&l->body);
@@ -426,8 +384,7 @@ int aura_forwarder_new(struct aura_loop *loop, const struct aura_settings *cfg, 
     f->out = out;
     if (hooks)
         f->hooks = *hooks;
-    settings_from_config(&f->set, cfg);
-    apply_settings(f);
+    f->cfg = cfg;
     aura_queue_init(&f->q);
     aura_buf_init(&f->enc);
     aura_timer_init(&f->flush_timer, flush_timer_cb, f);
@@ -454,7 +411,6 @@ void aura_forwarder_free(struct aura_forwarder *f) {
     lane_cleanup(&f->urgent);
     aura_queue_clear(&f->q);
     aura_buf_free(&f->enc);
-    settings_free(&f->set);
     free(f);
 }
 
@@ -471,19 +427,19 @@ static bool drop_oldest(struct aura_forwarder *f) {
     f->st.acked++;
     aura_log_limited(&f->rl_overflow, AURA_LOG_WARNING,
                      "queue full (%zu entries, max_queue_entries): dropping the oldest entries (%llu so far)",
-                     f->set.max_queue_entries, (unsigned long long)f->st.overflow);
+                     f->cfg->max_queue_entries, (unsigned long long)f->st.overflow);
     return true;
 }
 
 int aura_forwarder_submit(struct aura_forwarder *f, const struct aura_entry *e, uint64_t *seq) {
-    if (f->q.n_live >= f->set.max_queue_entries) {
+    if (f->q.n_live >= f->cfg->max_queue_entries) {
         if (f->policy == AURA_FULL_BLOCK || !drop_oldest(f)) {
             f->was_full = true;
             return -EAGAIN;
         }
     }
     aura_buf_reset(&f->enc);
-    aura_wire_entry(e, f->global, f->set.environment, f->set.max_message_bytes, &f->enc);
+    aura_wire_entry(e, f->global, f->cfg->environment, f->cfg->max_message_bytes, &f->enc);
     bool urgent = aura_level_is_urgent(e->level);
     struct aura_item *it = aura_queue_push(&f->q, f->enc.data, f->enc.len, urgent);
     f->st.read++;
@@ -496,7 +452,7 @@ int aura_forwarder_submit(struct aura_forwarder *f, const struct aura_entry *e, 
 }
 
 bool aura_forwarder_full(const struct aura_forwarder *f) {
-    return f->q.n_live >= f->set.max_queue_entries;
+    return f->q.n_live >= f->cfg->max_queue_entries;
 }
 
 uint64_t aura_forwarder_watermark(const struct aura_forwarder *f) {
@@ -512,8 +468,7 @@ void aura_forwarder_flush(struct aura_forwarder *f) {
         f->flush_requested = true;
     lane_kick(&f->normal);
     lane_kick(&f->urgent);
-    if (f->out)
-        notify(f);
+    notify(f); /* what a transport accepted at once (the sink) */
 }
 
 uint64_t aura_forwarder_failing_us(const struct aura_forwarder *f) {
@@ -526,7 +481,7 @@ uint64_t aura_forwarder_failing_us(const struct aura_forwarder *f) {
 }
 
 static void lane_retry_now(struct lane *l) {
-    if (lane_active(l) && !l->http.busy) {
+    if (lane_active(l) && !aura_transport_busy(l->transport)) {
         aura_loop_timer_disarm(l->f->loop, &l->retry_timer);
         l->attempt = 0;
         lane_send(l);
@@ -538,8 +493,7 @@ int aura_forwarder_reconfigure(struct aura_forwarder *f, const struct aura_setti
     /* What is queued was encoded under the old configuration and goes out as
      * it is; the new key, endpoint and limits apply to every request from now
      * on, including retries of requests held by the old ones. */
-    settings_from_config(&f->set, cfg);
-    apply_settings(f);
+    f->cfg = cfg;
     f->global = global;
     lane_retry_now(&f->normal);
     lane_retry_now(&f->urgent);

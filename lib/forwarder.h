@@ -51,9 +51,12 @@ struct aura_stats {
     size_t backlog;     /* entries not yet done */
 };
 
-/* out: when non-NULL, the --stdout sink: every request is written to out as
- * one JSON line {"path":"/v1/logs","body":{...}} instead of sent, with the
- * same batching, and acknowledged at once.  No API key needed then. */
+/* cfg is shared, not copied: it must stay unchanged and alive until
+ * aura_forwarder_reconfigure() replaces it or the forwarder is freed.
+ * Requests go through a transport (transport.h): HTTP, or when out is
+ * non-NULL the --stdout sink, which writes every request to out as one JSON
+ * line {"path":"/v1/logs","body":{...}} instead of sending it, with the same
+ * batching, and acknowledges it at once.  No API key needed then. */
 int aura_forwarder_new(struct aura_loop *loop, const struct aura_settings *cfg, const struct aura_global *global,
                        enum aura_full_policy policy, FILE *out, const struct aura_forwarder_hooks *hooks,
                        struct aura_forwarder **ret);
@@ -75,8 +78,9 @@ uint64_t aura_forwarder_failing_us(const struct aura_forwarder *f);
 
 /* SIGHUP: flush what was buffered under the old configuration, then use
  * cfg/global for everything queued from now on.  The forwarder does not own
- * cfg/global; the caller keeps the old ones alive until
- * aura_forwarder_idle_old() says they are no longer used. */
+ * cfg/global; once this returns it no longer uses the old ones (queued
+ * entries are already encoded, requests under way hold their own copies),
+ * so the caller may free them. */
 int aura_forwarder_reconfigure(struct aura_forwarder *f, const struct aura_settings *cfg,
                                const struct aura_global *global);
 

@@ -1,5 +1,3 @@
-#include "settings.h"
-
 #include "http.h"
 
 #include <ctype.h>
@@ -10,7 +8,9 @@
 #include <strings.h>
 #include <time.h>
 
+#include "buf.h"
 #include "log.h"
+#include "settings.h"
 
 enum aura_outcome aura_http_classify(long status) {
     if (status >= 200 && status < 300)
@@ -213,4 +213,58 @@ const char *aura_http_describe(const struct aura_http *h, char *buf, size_t size
     else
         snprintf(buf, size, "HTTP %ld", h->status);
     return buf;
+}
+
+/* ---- the HTTP transport (transport.h) ------------------------------------- */
+
+struct http_transport {
+    struct aura_transport base; /* must stay first */
+    struct aura_http http;
+};
+
+static void http_transport_done(struct aura_http *h, void *userdata) {
+    struct http_transport *t = userdata;
+    struct aura_response resp = {.retry_after_us = h->retry_after_us};
+    resp.status = h->curl_result == CURLE_OK ? h->status : 0;
+    resp.outcome = aura_http_classify(resp.status);
+    aura_http_describe(h, resp.why, sizeof resp.why);
+    t->base.done(t->base.userdata, &resp);
+}
+
+static int http_transport_send(struct aura_transport *base, const struct aura_settings *cfg,
+                               const struct aura_request *rq, struct aura_response *resp) {
+    struct http_transport *t = (struct http_transport *)base;
+    (void)resp;
+    /* SPEC §13 keys (proxy, client_cert, ...) join here once their rows exist */
+    struct aura_http_settings s = {.endpoint = cfg->endpoint, .ca_file = cfg->ca_file, .timeout = cfg->timeout};
+    int r = aura_http_post_encoded(&t->http, &s, rq->path, rq->body, rq->len, rq->content_encoding);
+    return r < 0 ? r : 0;
+}
+
+static bool http_transport_busy(const struct aura_transport *base) {
+    return ((const struct http_transport *)base)->http.busy;
+}
+
+static void http_transport_free(struct aura_transport *base) {
+    struct http_transport *t = (struct http_transport *)base;
+    if (t->http.easy)
+        aura_http_cleanup(&t->http);
+    free(t);
+}
+
+static const struct aura_transport_ops http_ops = {http_transport_send, http_transport_busy, http_transport_free};
+
+int aura_transport_http_new(struct aura_loop *loop, void (*done)(void *, const struct aura_response *),
+                            void *userdata, struct aura_transport **ret) {
+    struct http_transport *t = aura_calloc(1, sizeof *t);
+    t->base.ops = &http_ops;
+    t->base.done = done;
+    t->base.userdata = userdata;
+    int r = aura_http_init(&t->http, loop, http_transport_done, t);
+    if (r < 0) {
+        http_transport_free(&t->base);
+        return r;
+    }
+    *ret = &t->base;
+    return 0;
 }

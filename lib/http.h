@@ -1,6 +1,6 @@
 /* http.h - one HTTP request to the ingest API through libcurl, and what its
- * outcome means for delivery (SPEC §7).  The transport, not the policy:
- * forwarder.c decides what to do with each outcome. */
+ * outcome means for delivery (SPEC §7).  The HTTP transport (transport.h),
+ * not the policy: forwarder.c decides what to do with each outcome. */
 #pragma once
 #include <curl/curl.h>
 #include <stdbool.h>
@@ -8,13 +8,7 @@
 #include <stdint.h>
 
 #include "loop.h"
-
-enum aura_outcome {
-    AURA_OUTCOME_OK,       /* 2xx */
-    AURA_OUTCOME_RETRY,    /* network error, timeout, 408, 429, 5xx */
-    AURA_OUTCOME_CONFIG,   /* 401, 403, 415, 3xx: never drop, retry at retry_max, warn */
-    AURA_OUTCOME_REJECTED, /* 400, 413, 422, other 4xx: split, drop what is rejected alone */
-};
+#include "transport.h"
 
 /* status 0 = no HTTP response (curl error). */
 enum aura_outcome aura_http_classify(long status);
