@@ -1,9 +1,9 @@
 # Benchmarks (not run by make check)
 noinst_PROGRAMS += bench/encode bench/floor-omprog bench/floor-journal
 bench_encode_SOURCES = bench/encode.c
-bench_encode_LDADD = $(AURA_LIBS)
-# the floors bench/run measures each path against: what the interface itself costs
+# the floors bench/run measures each path against: what the interface itself costs (no core)
 bench_floor_omprog_SOURCES = bench/floor-omprog.c
+bench_floor_omprog_LDADD =
 bench_floor_journal_SOURCES = bench/floor-journal.c
 bench_floor_journal_LDADD = $(SYSTEMD_LIBS)
 # bench/run (one command for the benchmarks of issues 7 and 14) and its helpers; not run by make check

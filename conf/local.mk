@@ -17,20 +17,19 @@ conf_subst = $(SED) \
 	-e 's|/usr/bin/omauralog|$(bindir)/omauralog|g' \
 	-e 's|/etc/auralog/|$(sysconfdir)/auralog/|g'
 
-conf/subst/auralog.conf: $(top_srcdir)/conf/auralog.conf Makefile
-	$(AM_V_GEN)$(MKDIR_P) conf/subst && $(conf_subst) $(top_srcdir)/conf/auralog.conf >$@.tmp && mv $@.tmp $@
-conf/subst/auralog-journald.service: $(top_srcdir)/conf/auralog-journald.service Makefile
-	$(AM_V_GEN)$(MKDIR_P) conf/subst && $(conf_subst) $(top_srcdir)/conf/auralog-journald.service >$@.tmp && mv $@.tmp $@
-conf/subst/60-auralog.conf: $(top_srcdir)/conf/rsyslog.d/60-auralog.conf Makefile
-	$(AM_V_GEN)$(MKDIR_P) conf/subst && $(conf_subst) $(top_srcdir)/conf/rsyslog.d/60-auralog.conf >$@.tmp && mv $@.tmp $@
-conf/subst/fleet-client.conf: $(top_srcdir)/conf/fleet/client.conf Makefile
-	$(AM_V_GEN)$(MKDIR_P) conf/subst && $(conf_subst) $(top_srcdir)/conf/fleet/client.conf >$@.tmp && mv $@.tmp $@
-conf/subst/fleet-client-relp.conf: $(top_srcdir)/conf/fleet/client-relp.conf Makefile
-	$(AM_V_GEN)$(MKDIR_P) conf/subst && $(conf_subst) $(top_srcdir)/conf/fleet/client-relp.conf >$@.tmp && mv $@.tmp $@
-conf/subst/fleet-client-relp-single.conf: $(top_srcdir)/conf/fleet/client-relp-single.conf Makefile
-	$(AM_V_GEN)$(MKDIR_P) conf/subst && $(conf_subst) $(top_srcdir)/conf/fleet/client-relp-single.conf >$@.tmp && mv $@.tmp $@
-conf/subst/fleet-aggregator.conf: $(top_srcdir)/conf/fleet/aggregator.conf Makefile
-	$(AM_V_GEN)$(MKDIR_P) conf/subst && $(conf_subst) $(top_srcdir)/conf/fleet/aggregator.conf >$@.tmp && mv $@.tmp $@
+# One rule for every copy: conf/subst/NAME comes from conf/NAME, except
+# 60-*.conf (conf/rsyslog.d/) and fleet-REST (conf/fleet/REST).
+conf_subst_files = conf/subst/auralog.conf conf/subst/auralog-journald.service conf/subst/60-auralog.conf \
+	conf/subst/fleet-client.conf conf/subst/fleet-client-relp.conf conf/subst/fleet-client-relp-single.conf \
+	conf/subst/fleet-aggregator.conf
+conf_subst_sources = $(top_srcdir)/conf/auralog.conf $(top_srcdir)/conf/auralog-journald.service \
+	$(top_srcdir)/conf/rsyslog.d/60-auralog.conf $(top_srcdir)/conf/fleet/client.conf \
+	$(top_srcdir)/conf/fleet/client-relp.conf $(top_srcdir)/conf/fleet/client-relp-single.conf \
+	$(top_srcdir)/conf/fleet/aggregator.conf
+$(conf_subst_files): $(conf_subst_sources) Makefile
+	$(AM_V_GEN)$(MKDIR_P) conf/subst && name='$@' && name=$${name#conf/subst/} && \
+	case $$name in 60-*) src=rsyslog.d/$$name ;; fleet-*) src=fleet/$${name#fleet-} ;; *) src=$$name ;; esac && \
+	$(conf_subst) "$(top_srcdir)/conf/$$src" >$@.tmp && mv $@.tmp $@
 
 # The systemd unit, into the directory pkg-config reports (--with-systemdsystemunitdir).
 systemdsystemunit_DATA = conf/subst/auralog-journald.service

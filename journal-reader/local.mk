@@ -1,6 +1,7 @@
 # auralog-journald: the systemd journal front end (owned by journal-reader/)
 bin_PROGRAMS += auralog-journald
 journal_reader_sources = \
+	journal-reader/checkpoint.c journal-reader/checkpoint.h \
 	journal-reader/journal_settings.c journal-reader/journal_settings.h \
 	journal-reader/map.c journal-reader/map.h \
 	journal-reader/reader.c journal-reader/reader.h \
@@ -9,17 +10,16 @@ journal_reader_sources = \
 auralog_journald_SOURCES = \
 	journal-reader/main.c \
 	$(journal_reader_sources)
-auralog_journald_LDADD = $(AURA_LIBS)
 
-journal_unit_tests = tests/unit/test_journal_map tests/unit/test_state
+journal_unit_tests = tests/unit/test_journal_map tests/unit/test_state tests/unit/test_checkpoint
 check_PROGRAMS += $(journal_unit_tests)
 TESTS += $(journal_unit_tests)
 tests_unit_test_journal_map_SOURCES = tests/unit/test_journal_map.c journal-reader/map.c journal-reader/map.h
 tests_unit_test_journal_map_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/journal-reader
-tests_unit_test_journal_map_LDADD = $(AURA_LIBS)
 tests_unit_test_state_SOURCES = tests/unit/test_state.c journal-reader/state.c journal-reader/state.h
 tests_unit_test_state_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/journal-reader
-tests_unit_test_state_LDADD = $(AURA_LIBS)
+tests_unit_test_checkpoint_SOURCES = tests/unit/test_checkpoint.c journal-reader/checkpoint.c journal-reader/checkpoint.h
+tests_unit_test_checkpoint_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/journal-reader
 
 EXTRA_DIST += conf/auralog-journald.service
 

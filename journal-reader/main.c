@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "checkpoint.h"
 #include "journal_settings.h"
 #include "buf.h"
 #include "log.h"
@@ -39,11 +40,6 @@
 #define WINDOW_BATCHES 4
 #define WINDOW_MIN 1000
 
-struct checkpoint {
-    uint64_t seq;
-    char *cursor;
-};
-
 struct jr {
     struct jr_cli cli;
 
@@ -53,13 +49,8 @@ struct jr {
     char *state_file;       /* owned; NULL: no state (--stdout without --state-file) */
     pid_t self;
 
-    /* checkpoints not yet acknowledged, oldest first (a ring) */
-    struct checkpoint *ring;
-    size_t ring_head, ring_len, ring_cap;
+    struct jr_checkpoints checkpoints; /* which cursor may be saved, and when */
     size_t since_checkpoint;  /* entries handled since the last checkpoint */
-    char *committable;        /* newest fully acknowledged cursor, not yet saved */
-    char *saved;              /* what the state file holds */
-    uint64_t last_write_us;
 
     struct aura_timer burst_timer, state_timer, watchdog_timer, journal_timer;
     uint64_t watchdog_us;
@@ -93,38 +84,32 @@ static int jr_apply(struct aura_app *app, struct aura_settings *cfg, char *err, 
 /* --- cursor commit -------------------------------------------------------- */
 
 static void write_state(struct jr *jr) {
-    int r;
-    if (!jr->state_file || !jr->committable)
+    const char *cursor = jr_checkpoints_committable(&jr->checkpoints);
+    if (!jr->state_file || !cursor)
         return;
-    r = jr_state_write(jr->state_file, jr->committable);
-    jr->last_write_us = aura_now_us();
+    int r = jr_state_write(jr->state_file, cursor);
+    jr_checkpoints_written(&jr->checkpoints, r, aura_now_us());
     if (r < 0) {
         aura_log_limited(&jr->rl_state, AURA_LOG_ERR, "cannot write state file %s: %s; will retry",
                          jr->state_file, strerror(-r));
-        aura_loop_timer_arm(jr->app->loop, &jr->state_timer, jr->last_write_us + STATE_INTERVAL_US);
+        aura_loop_timer_arm(jr->app->loop, &jr->state_timer,
+                            jr->checkpoints.last_write_us + jr->checkpoints.interval_us);
         return;
     }
     jr->n_state_writes++;
-    free(jr->saved);
-    jr->saved = jr->committable;
-    jr->committable = NULL;
 }
 
 static void schedule_write(struct jr *jr) {
-    uint64_t now, due;
-    if (!jr->state_file || !jr->committable)
+    uint64_t now, when;
+    if (!jr->state_file)
         return;
-    if (jr->saved && strcmp(jr->saved, jr->committable) == 0) {
-        free(jr->committable);
-        jr->committable = NULL;
-        return;
-    }
     now = aura_now_us();
-    due = jr->last_write_us + STATE_INTERVAL_US;
-    if (jr->last_write_us == 0 || now >= due)
+    if (!jr_checkpoints_due(&jr->checkpoints, now, &when))
+        return;
+    if (when <= now)
         write_state(jr);
     else if (!jr->state_timer.armed)
-        aura_loop_timer_arm(jr->app->loop, &jr->state_timer, due);
+        aura_loop_timer_arm(jr->app->loop, &jr->state_timer, when);
 }
 
 static void on_state_timer(struct aura_loop *loop, void *userdata) {
@@ -134,17 +119,7 @@ static void on_state_timer(struct aura_loop *loop, void *userdata) {
 
 /* Every checkpoint at or below the watermark is acknowledged: the newest becomes committable. */
 static void advance(struct jr *jr, uint64_t watermark) {
-    bool moved = false;
-    while (jr->ring_len > 0 && jr->ring[jr->ring_head].seq <= watermark) {
-        struct checkpoint *c = &jr->ring[jr->ring_head];
-        free(jr->committable);
-        jr->committable = c->cursor;
-        c->cursor = NULL;
-        jr->ring_head = (jr->ring_head + 1) % jr->ring_cap;
-        jr->ring_len--;
-        moved = true;
-    }
-    if (moved)
+    if (jr_checkpoints_advance(&jr->checkpoints, watermark))
         schedule_write(jr);
 }
 
@@ -156,19 +131,7 @@ static void checkpoint(struct jr *jr) {
     if (!cursor)
         return;
     jr->since_checkpoint = 0;
-    if (jr->ring_len == jr->ring_cap) {
-        size_t cap = jr->ring_cap ? 2 * jr->ring_cap : 64;
-        struct checkpoint *ring = aura_calloc(cap, sizeof(*ring));
-        for (size_t i = 0; i < jr->ring_len; i++)
-            ring[i] = jr->ring[(jr->ring_head + i) % jr->ring_cap];
-        free(jr->ring);
-        jr->ring = ring;
-        jr->ring_cap = cap;
-        jr->ring_head = 0;
-    }
-    jr->ring[(jr->ring_head + jr->ring_len) % jr->ring_cap] =
-        (struct checkpoint){aura_forwarder_last_seq(jr->app->fwd), cursor};
-    jr->ring_len++;
+    jr_checkpoints_add(&jr->checkpoints, aura_forwarder_last_seq(jr->app->fwd), cursor);
     advance(jr, aura_forwarder_watermark(jr->app->fwd));
 }
 
@@ -399,9 +362,8 @@ static int jr_start(struct aura_app *app) {
                      jr->state_file, jr_start_name(js->start));
         else if (r < 0 && r != -ENOENT)
             return aura_log_errno(r, AURA_LOG_ERR, "cannot read state file %s: %s", jr->state_file, strerror(-r));
-        if (cursor)
-            jr->saved = aura_strdup(cursor);
     }
+    jr_checkpoints_init(&jr->checkpoints, STATE_INTERVAL_US, cursor);
 
     r = jr_reader_open(&src, &filter, &jr->reader);
     if (r < 0) {
@@ -453,7 +415,7 @@ static void jr_finish(struct aura_app *app) {
         return;
     if (app->fwd)
         advance(jr, aura_forwarder_watermark(app->fwd));
-    if (jr->committable)
+    if (jr_checkpoints_committable(&jr->checkpoints))
         write_state(jr);
     if (jr->fd >= 0)
         aura_loop_remove_fd(app->loop, jr->fd);
@@ -465,14 +427,7 @@ static void jr_finish(struct aura_app *app) {
     jr_reader_free(jr->reader);
     jr->reader = NULL;
     jr_map_free(&jr->map);
-    for (size_t i = 0; i < jr->ring_len; i++)
-        free(jr->ring[(jr->ring_head + i) % jr->ring_cap].cursor);
-    free(jr->ring);
-    jr->ring = NULL;
-    jr->ring_len = jr->ring_cap = 0;
-    free(jr->committable);
-    free(jr->saved);
-    jr->committable = jr->saved = NULL;
+    jr_checkpoints_free(&jr->checkpoints);
     free(jr->state_file);
     jr->state_file = NULL;
 }

@@ -1,5 +1,3 @@
-#include "settings.h"
-
 #include "map.h"
 
 #include <stdlib.h>

@@ -1,5 +1,3 @@
-#include "settings.h"
-
 #include "reader.h"
 
 #include <dirent.h>

@@ -1,5 +1,3 @@
-#include "settings.h"
-
 #include "sigbus.h"
 
 #include <errno.h>

@@ -1,5 +1,3 @@
-#include "settings.h"
-
 #include "state.h"
 
 #include <errno.h>

@@ -1,5 +1,3 @@
-#include "settings.h"
-
 #include "buf.h"
 
 #include <stdio.h>

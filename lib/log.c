@@ -1,5 +1,3 @@
-#include "settings.h"
-
 #include "log.h"
 
 #include <errno.h>

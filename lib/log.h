@@ -31,8 +31,10 @@ struct aura_ratelimit {
 void aura_log_limited(struct aura_ratelimit *rl, enum aura_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Optional hook: every line logged at >= threshold severity (numerically <=)
- * is also passed here (capture_errors self-reports).  NULL disables. */
+/* Optional hook: every line logged at warning or worse is also passed here
+ * (the fuzz targets use it to check that no secret is ever logged; the
+ * programs set none: capture_errors reports through aura_app_self_report).
+ * NULL disables. */
 typedef void (*aura_log_hook)(enum aura_log_level level, const char *line, void *userdata);
 void aura_log_set_hook(aura_log_hook hook, void *userdata);
 

@@ -1,5 +1,3 @@
-#include "settings.h"
-
 #include "loop.h"
 
 #include <errno.h>

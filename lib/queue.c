@@ -1,5 +1,3 @@
-#include "settings.h"
-
 #include "queue.h"
 
 #include <stdlib.h>

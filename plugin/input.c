@@ -1,5 +1,3 @@
-#include "settings.h"
-
 #include "input.h"
 
 #include <errno.h>
@@ -16,7 +14,7 @@
 #include "number.h"
 #include "sd.h"
 
-void aura_input_init(struct aura_input *in) {
+void omp_input_init(struct omp_input *in) {
     memset(in, 0, sizeof(*in));
     in->tok = json_tokener_new();
     if (!in->tok) { /* json-c only fails on OOM: same policy as aura_malloc */
@@ -25,14 +23,14 @@ void aura_input_init(struct aura_input *in) {
     }
 }
 
-static void input_release(struct aura_input *in) {
+static void input_release(struct omp_input *in) {
     json_object_put(in->root);
     json_object_put(in->sd);
     in->root = NULL;
     in->sd = NULL;
 }
 
-void aura_input_free(struct aura_input *in) {
+void omp_input_free(struct omp_input *in) {
     input_release(in);
     if (in->tok)
         json_tokener_free(in->tok);
@@ -48,7 +46,7 @@ static int digits(const char *s, size_t n, int *out) {
     return 0;
 }
 
-int aura_input_parse_time(const char *s, size_t len, int64_t *ret) {
+int omp_input_parse_time(const char *s, size_t len, int64_t *ret) {
     int year, mon, day, hour, min, sec, off = 0;
     int64_t frac_us = 0;
     size_t i;
@@ -94,7 +92,7 @@ int aura_input_parse_time(const char *s, size_t len, int64_t *ret) {
     return 0;
 }
 
-bool aura_input_is_remote_ip(const char *ip, size_t len) {
+bool omp_input_is_remote_ip(const char *ip, size_t len) {
     if (len == 0)
         return false;
     if (len >= 4 && memcmp(ip, "127.", 4) == 0)
@@ -171,14 +169,14 @@ static void add_facility(struct aura_entry *e, int fac) {
         aura_entry_add_cstr(e, "facility", name);
 }
 
-static void parse_object(struct aura_input *in, struct json_object *root, int64_t now_us, struct aura_entry *e) {
+static void parse_object(struct omp_input *in, struct json_object *root, int64_t now_us, struct aura_entry *e) {
     const char *s;
     size_t len;
     struct json_object *v;
 
     e->time_us = now_us;
     if ((s = member_str(root, "time", &len)))
-        (void)aura_input_parse_time(s, len, &e->time_us);
+        (void)omp_input_parse_time(s, len, &e->time_us);
 
     if (json_object_object_get_ex(root, "msg", &v) && json_object_is_type(v, json_type_string)) {
         e->message = json_object_get_string(v);
@@ -199,7 +197,7 @@ static void parse_object(struct aura_input *in, struct json_object *root, int64_
     }
 
     if ((s = member_str(root, "fromhost_ip", &len)))
-        e->relayed = aura_input_is_remote_ip(s, len);
+        e->relayed = omp_input_is_remote_ip(s, len);
 
     if ((s = member_str(root, "host", &len)))
         aura_entry_add_str(e, "host", s, len);
@@ -219,9 +217,9 @@ static void parse_object(struct aura_input *in, struct json_object *root, int64_
     if ((s = member_str(root, "msgid", &len)))
         aura_entry_add_str(e, "msgid", s, len);
     if ((s = member_str(root, "sd", &len))) {
-        if (aura_sd_parse(s, len, &in->sd) == 0 && in->sd) {
+        if (omp_sd_parse(s, len, &in->sd) == 0 && in->sd) {
             aura_entry_add_json(e, "structured_data", in->sd);
-            e->trace_id = aura_sd_trace_id(in->sd, &e->trace_id_len);
+            e->trace_id = omp_sd_trace_id(in->sd, &e->trace_id_len);
         } else {
             aura_entry_add_str(e, "structured_data_raw", s, len);
         }
@@ -265,7 +263,7 @@ static size_t parse_end(struct json_tokener *tok) {
 #endif
 }
 
-enum aura_input_kind aura_input_parse(struct aura_input *in, const char *line, size_t len, int64_t now_us,
+enum omp_input_kind omp_input_parse(struct omp_input *in, const char *line, size_t len, int64_t now_us,
                                       struct aura_entry *e) {
     size_t i = 0;
 
@@ -287,13 +285,13 @@ enum aura_input_kind aura_input_parse(struct aura_input *in, const char *line, s
             if (end == len && json_object_is_type(root, json_type_object)) {
                 in->root = root;
                 parse_object(in, root, now_us, e);
-                return AURA_INPUT_JSON;
+                return OMP_INPUT_JSON;
             }
         }
         json_object_put(root);
         parse_raw(line, len, now_us, e);
-        return AURA_INPUT_BAD_JSON;
+        return OMP_INPUT_BAD_JSON;
     }
     parse_raw(line, len, now_us, e);
-    return AURA_INPUT_RAW;
+    return OMP_INPUT_RAW;
 }

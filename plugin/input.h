@@ -12,7 +12,7 @@
  *    facility, the rest is the message, time is now.
  *
  * The entry borrows from the input object: it stays valid until the next
- * aura_input_parse() or aura_input_free().  Nothing is allocated per line
+ * omp_input_parse() or omp_input_free().  Nothing is allocated per line
  * beyond json-c's parse tree. */
 #pragma once
 #include <stdbool.h>
@@ -23,31 +23,31 @@ struct aura_entry;
 struct json_object;
 struct json_tokener;
 
-enum aura_input_kind {
-    AURA_INPUT_JSON,     /* the template's JSON object */
-    AURA_INPUT_RAW,      /* a raw syslog line (plain text or <PRI>) */
-    AURA_INPUT_BAD_JSON, /* looked like JSON ('{' or '[') but was not an object: forwarded raw */
+enum omp_input_kind {
+    OMP_INPUT_JSON,     /* the template's JSON object */
+    OMP_INPUT_RAW,      /* a raw syslog line (plain text or <PRI>) */
+    OMP_INPUT_BAD_JSON, /* looked like JSON ('{' or '[') but was not an object: forwarded raw */
 };
 
-struct aura_input {
+struct omp_input {
     struct json_tokener *tok;
     struct json_object *root; /* the current line's parse tree */
     struct json_object *sd;   /* its parsed structured data */
 };
 
-void aura_input_init(struct aura_input *in);
-void aura_input_free(struct aura_input *in);
+void omp_input_init(struct omp_input *in);
+void omp_input_free(struct omp_input *in);
 
 /* Reset e and fill it from line[0..len) (no trailing newline needed; one is
  * stripped).  now_us is used when the line carries no valid time.  Never
  * fails: returns the kind of line it was. */
-enum aura_input_kind aura_input_parse(struct aura_input *in, const char *line, size_t len, int64_t now_us,
+enum omp_input_kind omp_input_parse(struct omp_input *in, const char *line, size_t len, int64_t now_us,
                                       struct aura_entry *e);
 
 /* RFC 3339 ("2026-11-25T12:00:00.123456+01:00", "...Z", fraction optional)
  * -> µs since the epoch.  0, or -EINVAL. */
-int aura_input_parse_time(const char *s, size_t len, int64_t *ret);
+int omp_input_parse_time(const char *s, size_t len, int64_t *ret);
 
 /* fromhost-ip of a message that was received from another host (not
  * empty, not 127.0.0.0/8, not ::1 or ::ffff:127.x). */
-bool aura_input_is_remote_ip(const char *ip, size_t len);
+bool omp_input_is_remote_ip(const char *ip, size_t len);

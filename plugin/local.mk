@@ -5,17 +5,13 @@ omauralog_SOURCES = \
 	plugin/input.c plugin/input.h \
 	plugin/protocol.c plugin/protocol.h \
 	plugin/sd.c plugin/sd.h
-omauralog_LDADD = $(AURA_LIBS)
 
 plugin_unit_tests = tests/unit/test_sd tests/unit/test_input tests/unit/test_protocol
 check_PROGRAMS += $(plugin_unit_tests)
 TESTS += $(plugin_unit_tests)
 tests_unit_test_sd_SOURCES = tests/unit/test_sd.c plugin/sd.c
-tests_unit_test_sd_LDADD = $(AURA_LIBS)
 tests_unit_test_input_SOURCES = tests/unit/test_input.c plugin/input.c plugin/sd.c
-tests_unit_test_input_LDADD = $(AURA_LIBS)
 tests_unit_test_protocol_SOURCES = tests/unit/test_protocol.c plugin/protocol.c
-tests_unit_test_protocol_LDADD = $(AURA_LIBS)
 
 # Integration tests: omprog transcripts and a real rsyslogd end to end.
 plugin_integration_tests = \

@@ -7,8 +7,6 @@
 #include "settings.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +17,7 @@
 #include "entry.h"
 #include "forwarder.h"
 #include "input.h"
+#include "lines.h"
 #include "log.h"
 #include "loop.h"
 #include "number.h"
@@ -29,7 +28,6 @@
  * they still get exactly one reply.  The message itself is cut to
  * max_message_bytes when the entry is encoded. */
 #define MAX_LINE_BYTES (16u << 20)
-#define READ_CHUNK (64u << 10)
 #define DEFAULT_COMMIT_TIMEOUT 10.0
 #define MAX_COMMIT_TIMEOUT 1800.0 /* one dot a second: the reply line stays under omprog's 4 KiB */
 /* At end of input, keep delivering what was accepted for this long while the
@@ -51,20 +49,18 @@ struct plugin {
     double commit_timeout;
     double eof_drain;
 
-    struct aura_proto *proto;
-    struct aura_input input;
+    struct omp_proto *proto;
+    struct omp_input input;
     struct aura_entry entry;
 
-    struct aura_buf in;  /* bytes read and not yet consumed */
-    size_t scanned;      /* bytes of in known to hold no newline */
-    bool skipping;       /* dropping the rest of an over-long line */
-    bool eof, stopped, draining;
+    struct aura_lines lines; /* stdin */
+    bool draining;
     bool in_pump, repump; /* the core may call back (acked) while a line is being submitted */
     struct aura_timer timer;
     struct aura_timer eof_timer;
 
     uint64_t bad_json, long_lines;
-    struct aura_proto_stats seen; /* protocol counters already reported */
+    struct omp_proto_stats seen; /* protocol counters already reported */
     struct aura_ratelimit rl_bad, rl_long, rl_write, rl_refused;
 };
 
@@ -83,10 +79,10 @@ static void pump(struct plugin *p);
 
 static int op_submit(void *userdata, const char *line, size_t len, uint64_t *seq) {
     struct plugin *p = userdata;
-    enum aura_input_kind kind = aura_input_parse(&p->input, line, len, aura_realtime_us(), &p->entry);
+    enum omp_input_kind kind = omp_input_parse(&p->input, line, len, aura_realtime_us(), &p->entry);
     int r = aura_forwarder_submit(p->app->fwd, &p->entry, seq);
     aura_entry_reset(&p->entry);
-    if (r == 0 && kind == AURA_INPUT_BAD_JSON) {
+    if (r == 0 && kind == OMP_INPUT_BAD_JSON) {
         p->bad_json++;
         aura_log_limited(&p->rl_bad, AURA_LOG_WARNING,
                          "input line is not a JSON object (%zu bytes), forwarded as raw text; "
@@ -106,18 +102,18 @@ static void op_flush(void *userdata) {
 /* Replies go through stdio so they stay ordered with the --stdout sink. */
 static void write_replies(struct plugin *p) {
     size_t len;
-    const char *out = aura_proto_output(p->proto, &len);
+    const char *out = omp_proto_output(p->proto, &len);
     if (len == 0)
         return;
     if (fwrite(out, 1, len, stdout) != len || fflush(stdout) != 0) {
         aura_log_limited(&p->rl_write, AURA_LOG_WARNING, "cannot write replies to stdout: %s", strerror(errno));
         clearerr(stdout);
     }
-    aura_proto_output_consumed(p->proto, len);
+    omp_proto_output_consumed(p->proto, len);
 }
 
 static void arm_timer(struct plugin *p) {
-    uint64_t when = aura_proto_next_tick(p->proto);
+    uint64_t when = omp_proto_next_tick(p->proto);
     if (when)
         aura_loop_timer_arm(p->app->loop, &p->timer, when);
     else
@@ -126,8 +122,8 @@ static void arm_timer(struct plugin *p) {
 
 /* Say when rsyslog was told to keep and resend (rate-limited). */
 static void report_refusals(struct plugin *p) {
-    struct aura_proto_stats st;
-    aura_proto_get_stats(p->proto, &st);
+    struct omp_proto_stats st;
+    omp_proto_get_stats(p->proto, &st);
     if (st.commit_errors > p->seen.commit_errors || st.single_errors > p->seen.single_errors)
         aura_log_limited(&p->rl_refused, AURA_LOG_WARNING,
                          "delivery failing for %.0f s: commit refused, rsyslog keeps the batch and resends it",
@@ -144,58 +140,21 @@ static void report_refusals(struct plugin *p) {
 
 /* ---- input -------------------------------------------------------------- */
 
-/* Drop the first n bytes of the input buffer (once per round of lines, not
- * per line: a per-line memmove made a 64 KiB read cost O(lines x bytes)). */
-static void consume(struct plugin *p, size_t n) {
-    memmove(p->in.data, p->in.data + n, p->in.len - n);
-    p->in.len -= n;
-    p->in.data[p->in.len] = '\0';
-}
-
-static void feed(struct plugin *p, const char *line, size_t len) {
+/* One line of stdin for the protocol, while it takes lines. */
+static int on_line(void *userdata, const char *line, size_t len, bool cut) {
+    struct plugin *p = userdata;
+    if (omp_proto_busy(p->proto))
+        return -EAGAIN;
+    if (cut) {
+        p->long_lines++;
+        aura_log_limited(&p->rl_long, AURA_LOG_WARNING,
+                         "input line longer than %u bytes: forwarding its first %u bytes, skipping the rest",
+                         MAX_LINE_BYTES, MAX_LINE_BYTES);
+    }
     if (len > 0 && line[len - 1] == '\r')
         len--;
-    aura_proto_line(p->proto, line, len, aura_now_us());
-}
-
-/* Hand complete lines to the protocol while it takes them. */
-static void process_lines(struct plugin *p) {
-    size_t off = 0; /* start of the first line not handed over yet */
-    while (!p->stopped && !aura_proto_busy(p->proto) && off < p->in.len) {
-        const char *base = p->in.data + off;
-        size_t avail = p->in.len - off;
-        const char *nl = memchr(base + p->scanned, '\n', avail - p->scanned);
-        if (nl) {
-            size_t n = (size_t)(nl - base);
-            if (p->skipping)
-                p->skipping = false; /* the tail of an over-long line: already answered */
-            else
-                feed(p, base, n);
-            off += n + 1;
-            p->scanned = 0;
-        } else if (p->skipping) {
-            off = p->in.len;
-            p->scanned = 0;
-        } else if (avail >= MAX_LINE_BYTES) {
-            p->long_lines++;
-            aura_log_limited(&p->rl_long, AURA_LOG_WARNING,
-                             "input line longer than %u bytes: forwarding its first %u bytes, skipping the rest",
-                             MAX_LINE_BYTES, MAX_LINE_BYTES);
-            feed(p, base, MAX_LINE_BYTES);
-            off += MAX_LINE_BYTES;
-            p->scanned = 0;
-            p->skipping = true;
-        } else if (p->eof) {
-            feed(p, base, avail); /* a last line without newline */
-            off = p->in.len;
-            p->scanned = 0;
-        } else {
-            p->scanned = avail;
-            break;
-        }
-    }
-    if (off)
-        consume(p, off); /* p->scanned is relative to the new start already */
+    omp_proto_line(p->proto, line, len, aura_now_us());
+    return 0;
 }
 
 /* Run after every event: lines, replies, timer, whether to read, EOF.  Not
@@ -209,18 +168,16 @@ static void pump(struct plugin *p) {
     p->in_pump = true;
     do {
         p->repump = false;
-        process_lines(p);
+        aura_lines_process(&p->lines);
         write_replies(p);
     } while (p->repump);
     report_refusals(p);
     p->in_pump = false;
     arm_timer(p);
-    if (p->stopped || p->draining)
+    if (p->lines.stopped || p->draining)
         return;
-    bool want = !p->eof && !aura_proto_busy(p->proto);
-    if (!p->eof)
-        aura_loop_set_fd_events(p->app->loop, STDIN_FILENO, want ? POLLIN : 0);
-    if (p->eof && p->in.len == 0 && !aura_proto_busy(p->proto)) {
+    aura_lines_want_input(&p->lines, !omp_proto_busy(p->proto));
+    if (aura_lines_done(&p->lines) && !omp_proto_busy(p->proto)) {
         /* rsyslog closed our stdin: deliver what we have and leave */
         p->draining = true;
         aura_log(AURA_LOG_DEBUG, "end of input, flushing (at most %.0f s)", p->eof_drain);
@@ -229,34 +186,8 @@ static void pump(struct plugin *p) {
     }
 }
 
-static void on_stdin(struct aura_loop *loop, int fd, short revents, void *userdata) {
-    struct plugin *p = userdata;
-    (void)loop;
-    (void)revents;
-    /* read while nothing blocks the protocol and no complete line waits */
-    for (;;) {
-        aura_buf_reserve(&p->in, READ_CHUNK);
-        ssize_t n = read(fd, p->in.data + p->in.len, READ_CHUNK);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK)
-                break;
-            aura_log(AURA_LOG_ERR, "reading stdin: %s; treating it as end of input", strerror(errno));
-            n = 0;
-        }
-        if (n == 0) {
-            p->eof = true;
-            aura_loop_remove_fd(p->app->loop, STDIN_FILENO);
-            break;
-        }
-        p->in.len += (size_t)n;
-        p->in.data[p->in.len] = '\0';
-        if (memchr(p->in.data + p->scanned, '\n', p->in.len - p->scanned) || p->in.len >= MAX_LINE_BYTES)
-            break; /* a complete line: handle it before reading more */
-        p->scanned = p->in.len;
-    }
-    pump(p);
+static void on_stdin(void *userdata) {
+    pump(userdata);
 }
 
 static void on_eof_timer(struct aura_loop *loop, void *userdata) {
@@ -271,7 +202,7 @@ static void on_eof_timer(struct aura_loop *loop, void *userdata) {
 static void on_timer(struct aura_loop *loop, void *userdata) {
     struct plugin *p = userdata;
     (void)loop;
-    aura_proto_tick(p->proto, aura_now_us(), aura_forwarder_failing_us(p->app->fwd));
+    omp_proto_tick(p->proto, aura_now_us(), aura_forwarder_failing_us(p->app->fwd));
     pump(p);
 }
 
@@ -300,10 +231,10 @@ static int fe_parse_option(struct aura_app *app, int opt, const char *arg) {
 
 static int fe_start(struct aura_app *app) {
     struct plugin *p = app->userdata;
-    int r, flags;
+    int r;
 
     p->app = app;
-    struct aura_proto_settings set = {
+    struct omp_proto_settings set = {
         .confirm = p->confirm,
         .commit_timeout_us = (uint64_t)(p->commit_timeout * 1e6),
         .keepalive_us = 1000000,
@@ -318,45 +249,40 @@ static int fe_start(struct aura_app *app) {
          * protocol.c, recovery */
         .resend_first = p->confirm,
     };
-    struct aura_proto_ops ops = {.userdata = p, .submit = op_submit, .flush = op_flush};
-    p->proto = aura_proto_new(&set, &ops);
-    aura_input_init(&p->input);
+    struct omp_proto_ops ops = {.userdata = p, .submit = op_submit, .flush = op_flush};
+    p->proto = omp_proto_new(&set, &ops);
+    omp_input_init(&p->input);
     aura_entry_init(&p->entry);
-    aura_buf_init(&p->in);
     aura_timer_init(&p->timer, on_timer, p);
     aura_timer_init(&p->eof_timer, on_eof_timer, p);
 
-    flags = fcntl(STDIN_FILENO, F_GETFL);
-    if (flags < 0 || fcntl(STDIN_FILENO, F_SETFL, flags | O_NONBLOCK) < 0)
-        return aura_log_errno(-errno, AURA_LOG_ERR, "cannot make stdin non-blocking: %s", strerror(errno));
-    r = aura_loop_add_fd(app->loop, STDIN_FILENO, POLLIN, on_stdin, p);
+    struct aura_lines_ops lines_ops = {.userdata = p, .line = on_line, .readable = on_stdin};
+    r = aura_lines_start(&p->lines, app->loop, STDIN_FILENO, MAX_LINE_BYTES, &lines_ops);
     if (r < 0)
         return aura_log_errno(r, AURA_LOG_ERR, "cannot watch stdin: %s", strerror(-r));
 
     aura_log(AURA_LOG_INFO, "ready (%s)",
              p->confirm ? "confirming messages to rsyslog" : "fire-and-forget, no confirmations");
-    aura_proto_start(p->proto, aura_now_us());
+    omp_proto_start(p->proto, aura_now_us());
     write_replies(p);
     return 0;
 }
 
 static void fe_acked(struct aura_app *app, uint64_t watermark) {
     struct plugin *p = app->userdata;
-    aura_proto_acked(p->proto, watermark, aura_now_us());
+    omp_proto_acked(p->proto, watermark, aura_now_us());
     pump(p);
 }
 
 static void fe_writable(struct aura_app *app) {
     struct plugin *p = app->userdata;
-    aura_proto_writable(p->proto, aura_now_us());
+    omp_proto_writable(p->proto, aura_now_us());
     pump(p);
 }
 
 static void fe_stop(struct aura_app *app) {
     struct plugin *p = app->userdata;
-    p->stopped = true;
-    if (!p->eof)
-        aura_loop_set_fd_events(app->loop, STDIN_FILENO, 0);
+    aura_lines_stop(&p->lines);
 }
 
 static unsigned fe_defer_stop(struct aura_app *app) {
@@ -372,16 +298,16 @@ static void fe_finish(struct aura_app *app) {
     if (!p->proto)
         return;
     write_replies(p);
-    if (aura_proto_backlog(p->proto) > 0)
+    if (omp_proto_backlog(p->proto) > 0)
         aura_log(AURA_LOG_NOTICE, "%zu lines never reached the forwarder; rsyslog still holds them (uncommitted)",
-                 aura_proto_backlog(p->proto));
+                 omp_proto_backlog(p->proto));
     aura_loop_timer_disarm(app->loop, &p->timer);
     aura_loop_timer_disarm(app->loop, &p->eof_timer);
-    aura_proto_free(p->proto);
+    omp_proto_free(p->proto);
     p->proto = NULL;
-    aura_input_free(&p->input);
+    omp_input_free(&p->input);
     aura_entry_free(&p->entry);
-    aura_buf_free(&p->in);
+    aura_lines_free(&p->lines);
 }
 
 static int fe_reload(struct aura_app *app, const struct aura_settings *newcfg) {
@@ -392,8 +318,8 @@ static int fe_reload(struct aura_app *app, const struct aura_settings *newcfg) {
 
 static void fe_stats(struct aura_app *app, char *out, size_t size) {
     struct plugin *p = app->userdata;
-    struct aura_proto_stats st;
-    aura_proto_get_stats(p->proto, &st);
+    struct omp_proto_stats st;
+    omp_proto_get_stats(p->proto, &st);
     snprintf(out, size,
              "lines=%llu transactions=%llu commits=%llu commit_errors=%llu single_errors=%llu "
              "backlog_overflows=%llu resent_reused=%llu recovery_refusals=%llu bad_json=%llu long_lines=%llu held=%zu",
@@ -402,7 +328,7 @@ static void fe_stats(struct aura_app *app, char *out, size_t size) {
              (unsigned long long)st.backlog_overflows, (unsigned long long)st.resent_reused,
              (unsigned long long)st.recovery_refusals,
              (unsigned long long)p->bad_json,
-             (unsigned long long)p->long_lines, aura_proto_backlog(p->proto));
+             (unsigned long long)p->long_lines, omp_proto_backlog(p->proto));
 }
 
 static const struct option plugin_options[] = {

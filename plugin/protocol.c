@@ -1,5 +1,3 @@
-#include "settings.h"
-
 #include "protocol.h"
 
 #include <errno.h>
@@ -33,9 +31,9 @@ struct sent_set {
     size_t n, cap;
 };
 
-struct aura_proto {
-    struct aura_proto_settings set;
-    struct aura_proto_ops ops;
+struct omp_proto {
+    struct omp_proto_settings set;
+    struct omp_proto_ops ops;
     struct aura_buf out;
 
     bool in_txn;
@@ -60,11 +58,11 @@ struct aura_proto {
     uint64_t matched;     /* resent lines reused in the current attempt */
     unsigned quiet;       /* commits in a row without a reused line */
 
-    struct aura_proto_stats st;
+    struct omp_proto_stats st;
 };
 
-struct aura_proto *aura_proto_new(const struct aura_proto_settings *s, const struct aura_proto_ops *ops) {
-    struct aura_proto *p = aura_calloc(1, sizeof(*p));
+struct omp_proto *omp_proto_new(const struct omp_proto_settings *s, const struct omp_proto_ops *ops) {
+    struct omp_proto *p = aura_calloc(1, sizeof(*p));
     p->set = *s;
     p->ops = *ops;
     if (p->set.keepalive_us == 0)
@@ -76,7 +74,7 @@ struct aura_proto *aura_proto_new(const struct aura_proto_settings *s, const str
     return p;
 }
 
-static void held_clear(struct aura_proto *p) {
+static void held_clear(struct omp_proto *p) {
     for (size_t i = p->first_held; i < p->first_held + p->n_held; i++)
         free(p->held[i].data);
     p->n_held = p->first_held = p->held_bytes = 0;
@@ -105,7 +103,7 @@ static int sent_cmp(const void *a, const void *b) {
 }
 
 /* The attempt failed or was abandoned: what it submitted may come again. */
-static void sent_carry_over(struct aura_proto *p) {
+static void sent_carry_over(struct omp_proto *p) {
     size_t keep = 0;
     for (size_t i = 0; i < p->prev.n; i++)
         if (p->prev.v[i].seq)
@@ -122,7 +120,7 @@ static void sent_carry_over(struct aura_proto *p) {
 /* Committed.  rsyslog may resend a failed batch split up (after a failed
  * commit it retries message by message), so the failed attempts' lines are
  * kept until two commits in a row reused none of them. */
-static void sent_committed(struct aura_proto *p) {
+static void sent_committed(struct omp_proto *p) {
     p->cur.n = 0;
     if (p->matched > 0)
         p->quiet = 0;
@@ -133,7 +131,7 @@ static void sent_committed(struct aura_proto *p) {
 
 /* seq of an unmatched earlier submission of the same line (and mark it
  * matched), or 0 */
-static uint64_t sent_match(struct aura_proto *p, uint64_t hash) {
+static uint64_t sent_match(struct omp_proto *p, uint64_t hash) {
     size_t lo = 0, hi = p->prev.n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -152,7 +150,7 @@ static uint64_t sent_match(struct aura_proto *p, uint64_t hash) {
     return 0;
 }
 
-void aura_proto_free(struct aura_proto *p) {
+void omp_proto_free(struct omp_proto *p) {
     if (!p)
         return;
     held_clear(p);
@@ -163,7 +161,7 @@ void aura_proto_free(struct aura_proto *p) {
     free(p);
 }
 
-static void held_push(struct aura_proto *p, const char *line, size_t len) {
+static void held_push(struct omp_proto *p, const char *line, size_t len) {
     if (p->first_held + p->n_held == p->cap_held) {
         if (p->first_held > 0) {
             memmove(p->held, p->held + p->first_held, p->n_held * sizeof(*p->held));
@@ -181,20 +179,20 @@ static void held_push(struct aura_proto *p, const char *line, size_t len) {
     p->held_bytes += len;
 }
 
-static void reply(struct aura_proto *p, const char *text) {
+static void reply(struct omp_proto *p, const char *text) {
     if (!p->set.confirm)
         return;
     aura_buf_puts(&p->out, text);
     aura_buf_putc(&p->out, '\n');
 }
 
-static void begin_wait(struct aura_proto *p, enum wait_kind kind, uint64_t now_us) {
+static void begin_wait(struct omp_proto *p, enum wait_kind kind, uint64_t now_us) {
     p->wait = kind;
     p->wait_start_us = now_us;
     p->next_dot_us = now_us + p->set.keepalive_us;
 }
 
-static void track(struct aura_proto *p, uint64_t hash, uint64_t seq) {
+static void track(struct omp_proto *p, uint64_t hash, uint64_t seq) {
     if (!p->set.confirm)
         return;
     sent_add(&p->cur, hash, seq);
@@ -209,7 +207,7 @@ static void track(struct aura_proto *p, uint64_t hash, uint64_t seq) {
 /* Submit one line; the seq goes to the transaction or the single message.
  * A line resent by rsyslog after a failed attempt reuses the entry the core
  * already has (queued, or delivered) instead of queueing a duplicate. */
-static int submit(struct aura_proto *p, const char *line, size_t len) {
+static int submit(struct omp_proto *p, const char *line, size_t len) {
     uint64_t seq = 0, hash = 0;
     int r;
     if (p->set.confirm) {
@@ -229,7 +227,7 @@ static int submit(struct aura_proto *p, const char *line, size_t len) {
 }
 
 /* Submit held lines in order while the core takes them. */
-static void drain_held(struct aura_proto *p) {
+static void drain_held(struct omp_proto *p) {
     while (p->n_held > 0) {
         struct held_line *h = &p->held[p->first_held];
         if (submit(p, h->data, h->len) < 0)
@@ -244,14 +242,14 @@ static void drain_held(struct aura_proto *p) {
         p->wait = WAIT_NONE;
 }
 
-static void finish_wait(struct aura_proto *p, const char *text) {
+static void finish_wait(struct omp_proto *p, const char *text) {
     reply(p, text);
     p->wait = WAIT_NONE;
     p->wait_seq = 0;
 }
 
 /* Is the owed reply due? */
-static void check_wait(struct aura_proto *p, uint64_t now_us) {
+static void check_wait(struct omp_proto *p, uint64_t now_us) {
     switch (p->wait) {
     case WAIT_COMMIT:
         if (p->txn_incomplete) {
@@ -284,7 +282,7 @@ static void check_wait(struct aura_proto *p, uint64_t now_us) {
     (void)now_us;
 }
 
-void aura_proto_start(struct aura_proto *p, uint64_t now_us) {
+void omp_proto_start(struct omp_proto *p, uint64_t now_us) {
     (void)now_us;
     reply(p, "OK");
 }
@@ -304,7 +302,7 @@ void aura_proto_start(struct aura_proto *p, uint64_t now_us) {
  * again (matched to the queued entries) instead of one endpoint round trip
  * per line; a line seen before is committed as usual (its entry is queued
  * already).  The first successful commit ends the recovery. */
-static bool recovery_refuses(const struct aura_proto *p) {
+static bool recovery_refuses(const struct omp_proto *p) {
     if (p->txn_lines == 0)
         return false;
     if (p->fresh)
@@ -319,8 +317,8 @@ static bool line_is(const char *line, size_t len, const char *mark) {
     return len == n && memcmp(line, mark, n) == 0;
 }
 
-void aura_proto_line(struct aura_proto *p, const char *line, size_t len, uint64_t now_us) {
-    bool is_begin = line_is(line, len, AURA_PROTO_BEGIN), is_commit = line_is(line, len, AURA_PROTO_COMMIT);
+void omp_proto_line(struct omp_proto *p, const char *line, size_t len, uint64_t now_us) {
+    bool is_begin = line_is(line, len, OMP_PROTO_BEGIN), is_commit = line_is(line, len, OMP_PROTO_COMMIT);
 
     if (!p->set.confirm) {
         if (is_begin || is_commit)
@@ -395,13 +393,13 @@ void aura_proto_line(struct aura_proto *p, const char *line, size_t len, uint64_
     check_wait(p, now_us);
 }
 
-void aura_proto_acked(struct aura_proto *p, uint64_t watermark, uint64_t now_us) {
+void omp_proto_acked(struct omp_proto *p, uint64_t watermark, uint64_t now_us) {
     if (watermark > p->watermark)
         p->watermark = watermark;
     check_wait(p, now_us);
 }
 
-void aura_proto_writable(struct aura_proto *p, uint64_t now_us) {
+void omp_proto_writable(struct omp_proto *p, uint64_t now_us) {
     bool had = p->n_held > 0;
     drain_held(p);
     if (had && p->wait != WAIT_NONE)
@@ -409,7 +407,7 @@ void aura_proto_writable(struct aura_proto *p, uint64_t now_us) {
     check_wait(p, now_us);
 }
 
-void aura_proto_tick(struct aura_proto *p, uint64_t now_us, uint64_t failing_us) {
+void omp_proto_tick(struct omp_proto *p, uint64_t now_us, uint64_t failing_us) {
     p->failing_us = failing_us;
     if (p->wait != WAIT_COMMIT && p->wait != WAIT_SINGLE)
         return;
@@ -438,7 +436,7 @@ void aura_proto_tick(struct aura_proto *p, uint64_t now_us, uint64_t failing_us)
     }
 }
 
-uint64_t aura_proto_next_tick(const struct aura_proto *p) {
+uint64_t omp_proto_next_tick(const struct omp_proto *p) {
     if (!p->set.confirm || (p->wait != WAIT_COMMIT && p->wait != WAIT_SINGLE))
         return 0;
     uint64_t give_up = p->wait_start_us + p->set.commit_timeout_us;
@@ -447,20 +445,20 @@ uint64_t aura_proto_next_tick(const struct aura_proto *p) {
     return p->next_dot_us;
 }
 
-bool aura_proto_busy(const struct aura_proto *p) {
+bool omp_proto_busy(const struct omp_proto *p) {
     return p->wait != WAIT_NONE;
 }
 
-size_t aura_proto_backlog(const struct aura_proto *p) {
+size_t omp_proto_backlog(const struct omp_proto *p) {
     return p->n_held;
 }
 
-const char *aura_proto_output(const struct aura_proto *p, size_t *len) {
+const char *omp_proto_output(const struct omp_proto *p, size_t *len) {
     *len = p->out.len;
     return p->out.data ? p->out.data : "";
 }
 
-void aura_proto_output_consumed(struct aura_proto *p, size_t n) {
+void omp_proto_output_consumed(struct omp_proto *p, size_t n) {
     if (n >= p->out.len) {
         aura_buf_reset(&p->out);
         return;
@@ -470,6 +468,6 @@ void aura_proto_output_consumed(struct aura_proto *p, size_t n) {
     p->out.data[p->out.len] = '\0';
 }
 
-void aura_proto_get_stats(const struct aura_proto *p, struct aura_proto_stats *st) {
+void omp_proto_get_stats(const struct omp_proto *p, struct omp_proto_stats *st) {
     *st = p->st;
 }

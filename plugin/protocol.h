@@ -19,7 +19,7 @@
  * Every reply is one line.
  *
  * Lines the core has no room for (submit -EAGAIN) are held in a backlog and
- * submitted when ops signal room (aura_proto_writable); a transaction whose
+ * submitted when ops signal room (omp_proto_writable); a transaction whose
  * backlog outgrows its bound drops further lines and fails its commit at once
  * (rsyslog resends it): memory stays bounded, nothing is lost.  A failed or
  * abandoned transaction forgets its backlog; entries it already submitted
@@ -46,10 +46,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define AURA_PROTO_BEGIN "BEGIN TRANSACTION"
-#define AURA_PROTO_COMMIT "COMMIT TRANSACTION"
+#define OMP_PROTO_BEGIN "BEGIN TRANSACTION"
+#define OMP_PROTO_COMMIT "COMMIT TRANSACTION"
 
-struct aura_proto_ops {
+struct omp_proto_ops {
     void *userdata;
     /* Parse and submit one message line: 0 and *seq, or -EAGAIN when the
      * core is full (nothing queued). */
@@ -58,7 +58,7 @@ struct aura_proto_ops {
     void (*flush)(void *userdata);
 };
 
-struct aura_proto_settings {
+struct omp_proto_settings {
     bool confirm;
     uint64_t commit_timeout_us;  /* give up on a commit after delivery failed this long */
     uint64_t keepalive_us;       /* dot interval while a reply is owed */
@@ -71,37 +71,37 @@ struct aura_proto_settings {
     bool resend_first;
 };
 
-struct aura_proto_stats {
+struct omp_proto_stats {
     uint64_t lines, transactions, commits, commit_errors, single_errors, backlog_overflows;
     uint64_t resent_reused; /* resent lines matched to an entry the core already had */
     uint64_t recovery_refusals; /* commits refused at once by resend_first */
 };
 
-struct aura_proto;
+struct omp_proto;
 
-struct aura_proto *aura_proto_new(const struct aura_proto_settings *s, const struct aura_proto_ops *ops);
-void aura_proto_free(struct aura_proto *p);
+struct omp_proto *omp_proto_new(const struct omp_proto_settings *s, const struct omp_proto_ops *ops);
+void omp_proto_free(struct omp_proto *p);
 
 /* Ready to consume: "OK" under confirm. */
-void aura_proto_start(struct aura_proto *p, uint64_t now_us);
-/* One input line without its newline.  Only call while !aura_proto_busy(). */
-void aura_proto_line(struct aura_proto *p, const char *line, size_t len, uint64_t now_us);
+void omp_proto_start(struct omp_proto *p, uint64_t now_us);
+/* One input line without its newline.  Only call while !omp_proto_busy(). */
+void omp_proto_line(struct omp_proto *p, const char *line, size_t len, uint64_t now_us);
 /* The core acknowledged every seq <= watermark. */
-void aura_proto_acked(struct aura_proto *p, uint64_t watermark, uint64_t now_us);
+void omp_proto_acked(struct omp_proto *p, uint64_t watermark, uint64_t now_us);
 /* The core has room again: submit held lines. */
-void aura_proto_writable(struct aura_proto *p, uint64_t now_us);
+void omp_proto_writable(struct omp_proto *p, uint64_t now_us);
 /* Timer: keep-alives and giving up.  failing_us as aura_forwarder_failing_us(). */
-void aura_proto_tick(struct aura_proto *p, uint64_t now_us, uint64_t failing_us);
+void omp_proto_tick(struct omp_proto *p, uint64_t now_us, uint64_t failing_us);
 /* Monotonic time of the next tick needed, 0 for none. */
-uint64_t aura_proto_next_tick(const struct aura_proto *p);
+uint64_t omp_proto_next_tick(const struct omp_proto *p);
 
 /* A reply is owed (or a line waits for room): feed no further lines. */
-bool aura_proto_busy(const struct aura_proto *p);
+bool omp_proto_busy(const struct omp_proto *p);
 /* Lines held for lack of room. */
-size_t aura_proto_backlog(const struct aura_proto *p);
+size_t omp_proto_backlog(const struct omp_proto *p);
 
 /* Reply bytes produced so far; the caller writes them and then consumes. */
-const char *aura_proto_output(const struct aura_proto *p, size_t *len);
-void aura_proto_output_consumed(struct aura_proto *p, size_t n);
+const char *omp_proto_output(const struct omp_proto *p, size_t *len);
+void omp_proto_output_consumed(struct omp_proto *p, size_t n);
 
-void aura_proto_get_stats(const struct aura_proto *p, struct aura_proto_stats *st);
+void omp_proto_get_stats(const struct omp_proto *p, struct omp_proto_stats *st);

@@ -1,5 +1,3 @@
-#include "settings.h"
-
 #include "sd.h"
 
 #include <errno.h>
@@ -39,7 +37,7 @@ static void add_param(struct json_object *elem, const char *name, const char *va
     json_object_object_add(elem, name, arr);
 }
 
-int aura_sd_parse(const char *s, size_t len, struct json_object **ret) {
+int omp_sd_parse(const char *s, size_t len, struct json_object **ret) {
     struct aura_buf name = AURA_BUF_INIT, val = AURA_BUF_INIT;
     struct json_object *root = NULL;
     size_t i = 0;
@@ -126,7 +124,7 @@ static const char *find_param(struct json_object *sd, const char *param, size_t 
     return NULL;
 }
 
-const char *aura_sd_trace_id(struct json_object *sd, size_t *len) {
+const char *omp_sd_trace_id(struct json_object *sd, size_t *len) {
     const char *t;
     if (!sd || !json_object_is_type(sd, json_type_object))
         return NULL;

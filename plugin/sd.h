@@ -15,9 +15,9 @@ struct json_object;
 /* Parse s[0..len).  "-" and "" give 0 with *ret = NULL (no structured data).
  * Otherwise 0 and a new object in *ret (caller puts it), or -EINVAL when the
  * text is not well-formed SD (*ret = NULL). */
-int aura_sd_parse(const char *s, size_t len, struct json_object **ret);
+int omp_sd_parse(const char *s, size_t len, struct json_object **ret);
 
 /* The trace id carried by parsed SD: the first param named traceId or
  * trace_id (in any element, traceId preferred).  NULL when none; the string
  * belongs to sd. */
-const char *aura_sd_trace_id(struct json_object *sd, size_t *len);
+const char *omp_sd_trace_id(struct json_object *sd, size_t *len);

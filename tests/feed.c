@@ -5,12 +5,11 @@
  * each as an entry with metadata {"source":"feed","n":<line number>}, and
  * on EOF waits until every entry is acknowledged, then exits 0.  With
  * --acks FILE it appends "acked W" whenever the watermark moves, so a test
- * can see acknowledgements.  Under backpressure it stops reading stdin. */
-#include "settings.h"
+ * can see acknowledgements.  Under backpressure it stops reading stdin
+ * (lib/lines.c, the reader omauralog uses too). */
 
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,15 +18,16 @@
 #include "app.h"
 #include "buf.h"
 #include "entry.h"
+#include "forwarder.h"
+#include "lines.h"
 #include "log.h"
 #include "loop.h"
 
 struct feed {
-    struct aura_buf in;   /* bytes read, not yet submitted */
-    size_t consumed;      /* of in */
+    struct aura_app *app;
+    struct aura_lines lines; /* stdin */
     uint64_t line_no;
     FILE *acks;
-    bool eof, paused;
     struct aura_entry e;
 };
 
@@ -61,87 +61,44 @@ static enum aura_level parse_level(const char **p, size_t *len) {
     return AURA_LEVEL_INFO;
 }
 
-/* Submit complete lines; false when the forwarder is full. */
-static bool feed_drain(struct aura_app *app) {
-    struct feed *fd = app->userdata;
-    for (;;) {
-        const char *start = fd->in.data + fd->consumed;
-        size_t avail = fd->in.len - fd->consumed;
-        const char *nl = memchr(start, '\n', avail);
-        size_t len;
-        if (nl)
-            len = (size_t)(nl - start);
-        else if (fd->eof && avail)
-            len = avail;
-        else
-            break;
-        const char *msg = start;
-        size_t mlen = len;
-        aura_entry_reset(&fd->e);
-        fd->e.level = parse_level(&msg, &mlen);
-        fd->e.time_us = aura_realtime_us();
-        fd->e.message = msg;
-        fd->e.message_len = mlen;
-        aura_entry_add_cstr(&fd->e, "source", "feed");
-        aura_entry_add_int(&fd->e, "n", (int64_t)fd->line_no + 1);
-        uint64_t seq;
-        if (aura_forwarder_submit(app->fwd, &fd->e, &seq) == -EAGAIN)
-            return false;
-        fd->line_no++;
-        fd->consumed += nl ? len + 1 : len;
-    }
-    /* keep the partial line */
-    if (fd->consumed) {
-        memmove(fd->in.data, fd->in.data + fd->consumed, fd->in.len - fd->consumed);
-        fd->in.len -= fd->consumed;
-        fd->consumed = 0;
-    }
-    return true;
+/* One line: submitted, or -EAGAIN while the forwarder is full. */
+static int feed_line(void *userdata, const char *line, size_t len, bool cut) {
+    struct feed *fd = userdata;
+    const char *msg = line;
+    size_t mlen = len;
+    (void)cut;
+    aura_entry_reset(&fd->e);
+    fd->e.level = parse_level(&msg, &mlen);
+    fd->e.time_us = aura_realtime_us();
+    fd->e.message = msg;
+    fd->e.message_len = mlen;
+    aura_entry_add_cstr(&fd->e, "source", "feed");
+    aura_entry_add_int(&fd->e, "n", (int64_t)fd->line_no + 1);
+    uint64_t seq;
+    if (aura_forwarder_submit(fd->app->fwd, &fd->e, &seq) == -EAGAIN)
+        return -EAGAIN;
+    fd->line_no++;
+    return 0;
 }
 
-static void feed_pause(struct aura_app *app, bool pause) {
-    struct feed *fd = app->userdata;
-    if (fd->eof || fd->paused == pause)
-        return;
-    fd->paused = pause;
-    aura_loop_set_fd_events(app->loop, STDIN_FILENO, pause ? 0 : POLLIN);
-}
-
-static void feed_readable(struct aura_loop *loop, int fdno, short revents, void *userdata) {
-    struct aura_app *app = userdata;
-    struct feed *fd = app->userdata;
-    aura_buf_reserve(&fd->in, 65536);
-    ssize_t n = read(fdno, fd->in.data + fd->in.len, 65536);
-    if (n < 0 && (errno == EAGAIN || errno == EINTR))
-        return;
-    if (n <= 0) {
-        fd->eof = true;
-        aura_loop_remove_fd(loop, fdno);
-    } else {
-        fd->in.len += (size_t)n;
-    }
-    if (!feed_drain(app)) {
-        feed_pause(app, true);
-        return;
-    }
-    if (fd->eof)
-        aura_app_drain_and_exit(app, true);
+/* Submit what was read; stop reading while the forwarder is full; at EOF, finish. */
+static void feed_pump(void *userdata) {
+    struct feed *fd = userdata;
+    bool all = aura_lines_process(&fd->lines);
+    aura_lines_want_input(&fd->lines, all);
+    if (all && aura_lines_done(&fd->lines))
+        aura_app_drain_and_exit(fd->app, true);
 }
 
 static int feed_start(struct aura_app *app) {
-    int fl = fcntl(STDIN_FILENO, F_GETFL);
-    if (fl >= 0)
-        fcntl(STDIN_FILENO, F_SETFL, fl | O_NONBLOCK);
-    return aura_loop_add_fd(app->loop, STDIN_FILENO, POLLIN, feed_readable, app);
+    struct feed *fd = app->userdata;
+    struct aura_lines_ops ops = {.userdata = fd, .line = feed_line, .readable = feed_pump};
+    fd->app = app;
+    return aura_lines_start(&fd->lines, app->loop, STDIN_FILENO, SIZE_MAX, &ops);
 }
 
 static void feed_writable(struct aura_app *app) {
-    struct feed *fd = app->userdata;
-    if (!feed_drain(app))
-        return;
-    feed_pause(app, false);
-    if (fd->eof)
-        aura_app_drain_and_exit(app, true);
+    feed_pump(app->userdata);
 }
 
 static void feed_acked(struct aura_app *app, uint64_t watermark) {
@@ -154,9 +111,7 @@ static void feed_acked(struct aura_app *app, uint64_t watermark) {
 
 static void feed_stop(struct aura_app *app) {
     struct feed *fd = app->userdata;
-    if (!fd->eof)
-        aura_loop_remove_fd(app->loop, STDIN_FILENO);
-    fd->eof = true;
+    aura_lines_end(&fd->lines);
 }
 
 static const struct aura_frontend feed_frontend = {
@@ -174,11 +129,10 @@ static const struct aura_frontend feed_frontend = {
 };
 
 int main(int argc, char **argv) {
-    aura_buf_init(&feed_state.in);
     aura_entry_init(&feed_state.e);
     int rc = aura_app_main(&feed_frontend, argc, argv);
     aura_entry_free(&feed_state.e);
-    aura_buf_free(&feed_state.in);
+    aura_lines_free(&feed_state.lines);
     if (feed_state.acks)
         fclose(feed_state.acks);
     return rc;

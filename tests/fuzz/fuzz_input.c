@@ -1,8 +1,8 @@
 /* fuzz_input - one omauralog input line (plugin/input.c): the shipped JSON
  * template or a raw syslog line, then encoded as the wire entry.
  *
- * aura_input_parse() never fails; the entry it fills must encode into strict
- * JSON, and a second line parsed with the same struct aura_input (the
+ * omp_input_parse() never fails; the entry it fills must encode into strict
+ * JSON, and a second line parsed with the same struct omp_input (the
  * entry borrows from it) must not see stale pointers.  Input: lines split at
  * '\n', each parsed in turn with the same parser. */
 #include "fuzz.h"
@@ -29,31 +29,31 @@ static void check_entry(const struct aura_entry *e) {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size > 1 << 18)
         return 0;
-    struct aura_input in;
+    struct omp_input in;
     struct aura_entry e;
-    aura_input_init(&in);
+    omp_input_init(&in);
     aura_entry_init(&e);
     const char *p = (const char *)data, *end = p + size;
     int lines = 0;
     do {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t len = nl ? (size_t)(nl - p + 1) : (size_t)(end - p); /* keep the newline: it is stripped */
-        enum aura_input_kind kind = aura_input_parse(&in, p, len, INT64_C(1764072000000000), &e);
-        if (kind != AURA_INPUT_JSON && kind != AURA_INPUT_RAW && kind != AURA_INPUT_BAD_JSON)
-            fuzz_fail("aura_input_parse: unknown kind %d", (int)kind);
+        enum omp_input_kind kind = omp_input_parse(&in, p, len, INT64_C(1764072000000000), &e);
+        if (kind != OMP_INPUT_JSON && kind != OMP_INPUT_RAW && kind != OMP_INPUT_BAD_JSON)
+            fuzz_fail("omp_input_parse: unknown kind %d", (int)kind);
         check_entry(&e);
         p += len;
     } while (p < end && ++lines < 64);
 
     /* the helpers on their own, over the whole input */
     int64_t t;
-    if (aura_input_parse_time((const char *)data, size, &t) == 0) {
+    if (omp_input_parse_time((const char *)data, size, &t) == 0) {
         char ts[28];
         aura_json_format_time(ts, t);
     }
-    (void)aura_input_is_remote_ip((const char *)data, size);
+    (void)omp_input_is_remote_ip((const char *)data, size);
 
     aura_entry_free(&e);
-    aura_input_free(&in);
+    omp_input_free(&in);
     return 0;
 }

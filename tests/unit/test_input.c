@@ -1,6 +1,5 @@
 /* test_input - omprog input lines -> entries (plugin/input.c): the shipped
  * JSON template, raw syslog lines with and without <PRI>, bad input. */
-#include "settings.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -46,16 +45,16 @@ static const char *msg(const struct aura_entry *e) {
     return buf;
 }
 
-static enum aura_input_kind parse(struct aura_input *in, struct aura_entry *e, const char *line) {
-    return aura_input_parse(in, line, strlen(line), NOW, e);
+static enum omp_input_kind parse(struct omp_input *in, struct aura_entry *e, const char *line) {
+    return omp_input_parse(in, line, strlen(line), NOW, e);
 }
 
 int main(void) {
-    struct aura_input in;
+    struct omp_input in;
     struct aura_entry e;
     int64_t t;
 
-    aura_input_init(&in);
+    omp_input_init(&in);
     aura_entry_init(&e);
 
     /* --- time --------------------------------------------------------- */
@@ -80,7 +79,7 @@ int main(void) {
     };
     for (size_t i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
         t = 0;
-        int r = aura_input_parse_time(times[i].s, strlen(times[i].s), &t);
+        int r = omp_input_parse_time(times[i].s, strlen(times[i].s), &t);
         CHECK_INT(r, times[i].ret, "time '%s' parse result", times[i].s);
         if (r == 0)
             CHECK_INT(t, times[i].us, "time '%s' value", times[i].s);
@@ -94,14 +93,14 @@ int main(void) {
                {"::ffff:127.0.0.1", false}, {"10.0.0.5", true},   {"192.168.1.1", true}, {"2001:db8::1", true},
                {"128.0.0.1", true}};
     for (size_t i = 0; i < sizeof(ips) / sizeof(ips[0]); i++)
-        CHECK_INT(aura_input_is_remote_ip(ips[i].ip, strlen(ips[i].ip)), ips[i].remote, "remote ip '%s'", ips[i].ip);
+        CHECK_INT(omp_input_is_remote_ip(ips[i].ip, strlen(ips[i].ip)), ips[i].remote, "remote ip '%s'", ips[i].ip);
 
     /* --- the shipped template ------------------------------------------ */
     CHECK_INT(parse(&in, &e,
                     "{\"time\":\"2026-11-25T12:00:00.123456+00:00\",\"host\":\"web1\",\"fromhost_ip\":\"127.0.0.1\","
                     "\"severity\":\"3\",\"facility\":\"daemon\",\"app\":\"nginx\",\"procid\":\"812\",\"msgid\":\"-\","
                     "\"sd\":\"[meta traceId=\\\"abc123\\\" user=\\\"u1\\\"]\",\"msg\":\" upstream timed out\"}\n"),
-              AURA_INPUT_JSON, "template line is JSON");
+              OMP_INPUT_JSON, "template line is JSON");
     CHECK_INT(e.level, AURA_LEVEL_ERROR, "severity 3 -> error");
     CHECK_INT(e.time_us, 1795608000123456LL, "time from the template");
     CHECK_STR(msg(&e), "upstream timed out", "message, leading space of the msg property dropped");
@@ -123,7 +122,7 @@ int main(void) {
                     "{\"time\":\"bad\",\"host\":\"remote1\",\"fromhost_ip\":\"10.1.2.3\",\"severity\":\"warning\","
                     "\"facility\":16,\"app\":\"-\",\"procid\":\"worker-1\",\"msgid\":\"ID47\",\"sd\":\"-\",\"msg\":\"m\","
                     "\"fields\":{\"user\":\"bob\",\"n\":42,\"ok\":true,\"obj\":{\"a\":[1,2]},\"host\":\"evil\"}}"),
-              AURA_INPUT_JSON, "second template line");
+              OMP_INPUT_JSON, "second template line");
     CHECK_INT(e.time_us, NOW, "invalid time -> now");
     CHECK(e.relayed, "remote fromhost_ip: relayed");
     CHECK_INT(e.level, AURA_LEVEL_WARN, "severity keyword warning -> warn");
@@ -150,28 +149,28 @@ int main(void) {
     CHECK_STR(msg(&e), "with bom", "RFC 5424 BOM dropped from the message");
 
     /* missing pieces: severity missing -> info, no severity key; bad SD kept raw */
-    CHECK_INT(parse(&in, &e, "{\"msg\":\"only\",\"sd\":\"[broken\",\"severity\":\"12\"}"), AURA_INPUT_JSON,
+    CHECK_INT(parse(&in, &e, "{\"msg\":\"only\",\"sd\":\"[broken\",\"severity\":\"12\"}"), OMP_INPUT_JSON,
               "minimal object");
     CHECK_INT(e.level, AURA_LEVEL_INFO, "invalid severity -> info");
     CHECK(field(&e, "severity") == NULL, "invalid severity: no keyword");
     CHECK_STR(fval(&e, "structured_data_raw"), "[broken", "unparseable SD kept as structured_data_raw");
     CHECK_INT(e.time_us, NOW, "no time -> now");
-    CHECK(parse(&in, &e, "{}") == AURA_INPUT_JSON && e.message_len == 0, "empty object: empty message");
-    CHECK(parse(&in, &e, "{\"msg\":\"x\",\"fields\":\"not an object\"}") == AURA_INPUT_JSON &&
+    CHECK(parse(&in, &e, "{}") == OMP_INPUT_JSON && e.message_len == 0, "empty object: empty message");
+    CHECK(parse(&in, &e, "{\"msg\":\"x\",\"fields\":\"not an object\"}") == OMP_INPUT_JSON &&
               field(&e, "fields") == NULL,
           "fields not an object: ignored");
-    CHECK(parse(&in, &e, "{\"severity\":2,\"msg\":\"c\"}") == AURA_INPUT_JSON && e.level == AURA_LEVEL_FATAL,
+    CHECK(parse(&in, &e, "{\"severity\":2,\"msg\":\"c\"}") == OMP_INPUT_JSON && e.level == AURA_LEVEL_FATAL,
           "numeric severity 2 -> fatal");
 
     /* --- raw syslog lines --------------------------------------------- */
-    CHECK_INT(parse(&in, &e, "<11>myapp[12]: disk full"), AURA_INPUT_RAW, "PRI line is raw");
+    CHECK_INT(parse(&in, &e, "<11>myapp[12]: disk full"), OMP_INPUT_RAW, "PRI line is raw");
     CHECK_INT(e.level, AURA_LEVEL_ERROR, "<11> = user.err -> error");
     CHECK_STR(fval(&e, "facility"), "user", "<11> facility user");
     CHECK_STR(fval(&e, "severity"), "err", "<11> severity err");
     CHECK_STR(msg(&e), "myapp[12]: disk full", "PRI stripped from the message");
     CHECK_INT(e.time_us, NOW, "raw: time now");
     CHECK_STR(fval(&e, "source"), "rsyslog", "raw: source");
-    CHECK_INT(parse(&in, &e, "<191>debug line"), AURA_INPUT_RAW, "PRI 191");
+    CHECK_INT(parse(&in, &e, "<191>debug line"), OMP_INPUT_RAW, "PRI 191");
     CHECK_STR(fval(&e, "facility"), "local7", "191 -> local7");
     CHECK_INT(e.level, AURA_LEVEL_DEBUG, "191 -> debug");
     parse(&in, &e, "<192>too big");
@@ -192,21 +191,21 @@ int main(void) {
                                 "[\"msg\"]"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         const char *b = bad[i] ? bad[i] : ""; /* never NULL; says so to gcc's -fsanitize format checks */
-        CHECK_INT(parse(&in, &e, b), AURA_INPUT_BAD_JSON, "bad JSON '%s' detected", b);
+        CHECK_INT(parse(&in, &e, b), OMP_INPUT_BAD_JSON, "bad JSON '%s' detected", b);
         CHECK_STR(msg(&e), b, "bad JSON '%s' forwarded as the message", b);
     }
     {
         static const char nul[] = "{\"msg\":\"a\0b\"}";
-        enum aura_input_kind k = aura_input_parse(&in, nul, sizeof(nul) - 1, NOW, &e);
-        CHECK(k == AURA_INPUT_BAD_JSON || (k == AURA_INPUT_JSON && e.message_len >= 1),
+        enum omp_input_kind k = omp_input_parse(&in, nul, sizeof(nul) - 1, NOW, &e);
+        CHECK(k == OMP_INPUT_BAD_JSON || (k == OMP_INPUT_JSON && e.message_len >= 1),
               "raw NUL inside JSON: forwarded either way");
         static const char nul2[] = "raw\0line";
-        k = aura_input_parse(&in, nul2, sizeof(nul2) - 1, NOW, &e);
-        CHECK(k == AURA_INPUT_RAW && e.message_len == sizeof(nul2) - 1, "raw line with NUL keeps its bytes");
+        k = omp_input_parse(&in, nul2, sizeof(nul2) - 1, NOW, &e);
+        CHECK(k == OMP_INPUT_RAW && e.message_len == sizeof(nul2) - 1, "raw line with NUL keeps its bytes");
     }
-    CHECK(parse(&in, &e, "{\"msg\":\"\\u0000x\"}") == AURA_INPUT_JSON && e.message_len == 2,
+    CHECK(parse(&in, &e, "{\"msg\":\"\\u0000x\"}") == OMP_INPUT_JSON && e.message_len == 2,
           "escaped NUL in JSON kept (length-based)");
-    CHECK(parse(&in, &e, "{\"msg\":\"bad \xff\xfe utf8\"}") == AURA_INPUT_JSON && e.message_len == 11,
+    CHECK(parse(&in, &e, "{\"msg\":\"bad \xff\xfe utf8\"}") == OMP_INPUT_JSON && e.message_len == 11,
           "invalid UTF-8 inside JSON string accepted (repaired at encode)");
 
     /* a big line: 4 MiB message parses */
@@ -216,15 +215,15 @@ int main(void) {
         memcpy(big, "{\"msg\":\"", 8);
         memset(big + 8, 'x', n);
         memcpy(big + 8 + n, "\"}", 3);
-        CHECK(aura_input_parse(&in, big, n + 10, NOW, &e) == AURA_INPUT_JSON && e.message_len == n,
+        CHECK(omp_input_parse(&in, big, n + 10, NOW, &e) == OMP_INPUT_JSON && e.message_len == n,
               "4 MiB message parsed");
         aura_entry_reset(&e);
-        aura_input_free(&in);
-        aura_input_init(&in);
+        omp_input_free(&in);
+        omp_input_init(&in);
         free(big);
     }
 
     aura_entry_free(&e);
-    aura_input_free(&in);
+    omp_input_free(&in);
     return tap_done();
 }

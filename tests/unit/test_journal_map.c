@@ -1,6 +1,5 @@
 /* test_journal_map - journal fields to Auralog entries (SPEC §3-§5): each
  * case is a list of FIELD=value strings and the encoded entry it must give. */
-#include "settings.h"
 
 #include <stdio.h>
 #include <stdlib.h>

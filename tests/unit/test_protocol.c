@@ -1,6 +1,5 @@
 /* test_protocol - omprog confirmMessages/transaction state machine
  * (plugin/protocol.c), driven with a fake core. */
-#include "settings.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -32,36 +31,36 @@ static void fake_flush(void *ud) {
     ((struct fake_core *)ud)->flushes++;
 }
 
-static struct aura_proto *mk_set(struct fake_core *c, bool confirm, bool resend_first) {
-    struct aura_proto_settings s = {.confirm = confirm, .commit_timeout_us = 10 * S, .keepalive_us = 1 * S,
+static struct omp_proto *mk_set(struct fake_core *c, bool confirm, bool resend_first) {
+    struct omp_proto_settings s = {.confirm = confirm, .commit_timeout_us = 10 * S, .keepalive_us = 1 * S,
                                     .max_backlog_lines = 3, .max_backlog_bytes = 1 << 20,
                                     .resend_first = resend_first};
-    struct aura_proto_ops ops = {.userdata = c, .submit = fake_submit, .flush = fake_flush};
+    struct omp_proto_ops ops = {.userdata = c, .submit = fake_submit, .flush = fake_flush};
     memset(c, 0, sizeof(*c));
     c->room = 1000;
-    return aura_proto_new(&s, &ops);
+    return omp_proto_new(&s, &ops);
 }
 
-static struct aura_proto *mk(struct fake_core *c, bool confirm) {
+static struct omp_proto *mk(struct fake_core *c, bool confirm) {
     return mk_set(c, confirm, false);
 }
 
 /* take the output produced so far as a C string (static buffer) */
-static const char *take(struct aura_proto *p) {
+static const char *take(struct omp_proto *p) {
     static char buf[4096];
     size_t len;
-    const char *o = aura_proto_output(p, &len);
+    const char *o = omp_proto_output(p, &len);
     snprintf(buf, sizeof(buf), "%.*s", (int)len, o);
-    aura_proto_output_consumed(p, len);
+    omp_proto_output_consumed(p, len);
     return buf;
 }
 
-static void line(struct aura_proto *p, const char *l, uint64_t now) {
-    aura_proto_line(p, l, strlen(l), now);
+static void line(struct omp_proto *p, const char *l, uint64_t now) {
+    omp_proto_line(p, l, strlen(l), now);
 }
 
 /* one transaction of the given lines (NULL-terminated), replies taken */
-static const char *txn(struct aura_proto *p, const char *const *lines) {
+static const char *txn(struct omp_proto *p, const char *const *lines) {
     line(p, "BEGIN TRANSACTION", 0);
     for (; *lines; lines++)
         line(p, *lines, 0);
@@ -78,7 +77,7 @@ static const char *txn(struct aura_proto *p, const char *const *lines) {
  * entries the core holds after it. */
 static void test_recovery(void) {
     struct fake_core c;
-    struct aura_proto *p;
+    struct omp_proto *p;
     static const struct {
         const char *lines[4];
         uint64_t acked; /* watermark acknowledged after the commit (0: none) */
@@ -100,7 +99,7 @@ static void test_recovery(void) {
     };
 
     p = mk_set(&c, true, true);
-    aura_proto_start(p, 0);
+    omp_proto_start(p, 0);
     CHECK_STR(take(p), "OK\n", "recovery: startup OK");
     line(p, "BEGIN TRANSACTION", 0);
     line(p, "COMMIT TRANSACTION", 0);
@@ -109,60 +108,60 @@ static void test_recovery(void) {
         char r[512];
         snprintf(r, sizeof(r), "%s", txn(p, rows[i].lines));
         if (rows[i].acked) {
-            aura_proto_acked(p, rows[i].acked, 0);
+            omp_proto_acked(p, rows[i].acked, 0);
             size_t n = strlen(r);
             snprintf(r + n, sizeof(r) - n, "%.200s", take(p));
         }
         CHECK_STR(r, rows[i].replies, "recovery: %s", rows[i].what);
         CHECK_INT(c.next_seq, rows[i].entries, "recovery: entries after '%s'", rows[i].what);
-        CHECK(!aura_proto_busy(p), "recovery: nothing owed after '%s'", rows[i].what);
+        CHECK(!omp_proto_busy(p), "recovery: nothing owed after '%s'", rows[i].what);
     }
-    struct aura_proto_stats st;
-    aura_proto_get_stats(p, &st);
+    struct omp_proto_stats st;
+    omp_proto_get_stats(p, &st);
     CHECK_INT(st.recovery_refusals, 3, "recovery: three refusals counted");
-    aura_proto_free(p);
+    omp_proto_free(p);
 
     /* a batch of one: refused once, the resend commits */
     p = mk_set(&c, true, true);
-    aura_proto_start(p, 0);
+    omp_proto_start(p, 0);
     take(p);
     CHECK_STR(txn(p, (const char *const[]){"x", NULL}), "OK\nDEFER_COMMIT\n" REFUSED_FIRST,
               "recovery: single-line first batch refused");
     txn(p, (const char *const[]){"x", NULL});
-    aura_proto_acked(p, 1, 0);
+    omp_proto_acked(p, 1, 0);
     CHECK_STR(take(p), "OK\n", "recovery: its resend is committed, not refused again");
     CHECK_INT(c.next_seq, 1, "recovery: queued once");
-    aura_proto_free(p);
+    omp_proto_free(p);
 }
 
 int main(void) {
     struct fake_core c;
-    struct aura_proto *p;
+    struct omp_proto *p;
 
     /* --- a transaction acknowledged after the commit ------------------- */
     p = mk(&c, true);
-    aura_proto_start(p, 0);
+    omp_proto_start(p, 0);
     CHECK_STR(take(p), "OK\n", "startup says OK");
     line(p, "BEGIN TRANSACTION", 0);
     CHECK_STR(take(p), "OK\n", "BEGIN answered OK");
     line(p, "{\"msg\":\"a\"}", 0);
     line(p, "{\"msg\":\"b\"}", 0);
     CHECK_STR(take(p), "DEFER_COMMIT\nDEFER_COMMIT\n", "messages answered DEFER_COMMIT");
-    CHECK(!aura_proto_busy(p), "not busy inside a transaction");
+    CHECK(!omp_proto_busy(p), "not busy inside a transaction");
     CHECK_STR(c.last, "{\"msg\":\"b\"}", "lines submitted as they are");
     line(p, "COMMIT TRANSACTION", 0);
     CHECK_STR(take(p), "", "commit not answered before the acknowledgement");
-    CHECK(aura_proto_busy(p), "busy while the commit waits");
+    CHECK(omp_proto_busy(p), "busy while the commit waits");
     CHECK_INT(c.flushes, 1, "commit flushes the core");
-    aura_proto_acked(p, 1, 100);
+    omp_proto_acked(p, 1, 100);
     CHECK_STR(take(p), "", "partial acknowledgement does not commit");
-    aura_proto_tick(p, 1 * S, 0);
+    omp_proto_tick(p, 1 * S, 0);
     CHECK_STR(take(p), ".", "keep-alive dot after 1 s");
-    aura_proto_tick(p, 1 * S + 10, 0);
+    omp_proto_tick(p, 1 * S + 10, 0);
     CHECK_STR(take(p), "", "no second dot within the interval");
-    aura_proto_acked(p, 2, 1500000);
+    omp_proto_acked(p, 2, 1500000);
     CHECK_STR(take(p), "OK\n", "commit OK once all are acknowledged (dot + OK form one line)");
-    CHECK(!aura_proto_busy(p), "not busy after the commit");
+    CHECK(!omp_proto_busy(p), "not busy after the commit");
 
     /* an empty transaction commits at once */
     line(p, "BEGIN TRANSACTION", 2 * S);
@@ -171,40 +170,40 @@ int main(void) {
     /* already acknowledged entries commit at once */
     line(p, "BEGIN TRANSACTION", 2 * S);
     line(p, "x", 2 * S);
-    aura_proto_acked(p, 3, 2 * S);
+    omp_proto_acked(p, 3, 2 * S);
     line(p, "COMMIT TRANSACTION", 2 * S);
     CHECK_STR(take(p), "OK\nDEFER_COMMIT\nOK\n", "acknowledged before the commit: OK at once");
     /* COMMIT without BEGIN */
     line(p, "COMMIT TRANSACTION", 2 * S);
     CHECK_STR(take(p), "OK\n", "stray COMMIT answered OK");
-    aura_proto_free(p);
+    omp_proto_free(p);
 
     /* --- outage: dots, then one error line at commit ------------------- */
     p = mk(&c, true);
-    aura_proto_start(p, 0);
+    omp_proto_start(p, 0);
     take(p);
     line(p, "BEGIN TRANSACTION", 0);
     line(p, "m1", 0);
     line(p, "COMMIT TRANSACTION", 0);
     CHECK_STR(take(p), "OK\nDEFER_COMMIT\n", "before the outage");
-    CHECK_INT(aura_proto_next_tick(p), 1 * S, "next tick is the first dot");
+    CHECK_INT(omp_proto_next_tick(p), 1 * S, "next tick is the first dot");
     for (uint64_t t = 1; t <= 9; t++)
-        aura_proto_tick(p, t * S, t * S);
+        omp_proto_tick(p, t * S, t * S);
     CHECK_STR(take(p), ".........", "nine dots in nine seconds of failure");
-    aura_proto_tick(p, 10 * S, 10 * S);
+    omp_proto_tick(p, 10 * S, 10 * S);
     CHECK_STR(take(p), "ERROR delivery failing, commit refused; rsyslog keeps the batch\n",
               "error line at the commit after commit_timeout");
-    CHECK(!aura_proto_busy(p), "not busy after the error");
-    struct aura_proto_stats st;
-    aura_proto_get_stats(p, &st);
+    CHECK(!omp_proto_busy(p), "not busy after the error");
+    struct omp_proto_stats st;
+    omp_proto_get_stats(p, &st);
     CHECK_INT(st.commit_errors, 1, "commit error counted");
     /* rsyslog resends the batch */
     line(p, "BEGIN TRANSACTION", 11 * S);
     line(p, "m1", 11 * S);
     line(p, "COMMIT TRANSACTION", 11 * S);
-    aura_proto_acked(p, 2, 12 * S);
+    omp_proto_acked(p, 2, 12 * S);
     CHECK_STR(take(p), "OK\nDEFER_COMMIT\nOK\n", "resent batch commits after recovery");
-    aura_proto_free(p);
+    omp_proto_free(p);
 
     /* --- a resent batch reuses what the failed attempt queued ----------- */
     p = mk(&c, true);
@@ -212,7 +211,7 @@ int main(void) {
     line(p, "r1", 0);
     line(p, "r2", 0);
     line(p, "COMMIT TRANSACTION", 0);
-    aura_proto_tick(p, 10 * S, 10 * S);
+    omp_proto_tick(p, 10 * S, 10 * S);
     CHECK(strstr(take(p), "ERROR") != NULL, "attempt 1 fails");
     CHECK_INT(c.next_seq, 2, "two entries queued");
     line(p, "BEGIN TRANSACTION", 11 * S);
@@ -222,11 +221,11 @@ int main(void) {
     line(p, "COMMIT TRANSACTION", 11 * S);
     CHECK_INT(c.next_seq, 3, "resend: r1 and r2 reused, the second r1 is new");
     CHECK_STR(take(p), "OK\nDEFER_COMMIT\nDEFER_COMMIT\nDEFER_COMMIT\n", "resend answered as usual");
-    aura_proto_acked(p, 2, 12 * S);
+    omp_proto_acked(p, 2, 12 * S);
     CHECK_STR(take(p), "", "commit waits for the new entry too");
-    aura_proto_acked(p, 3, 12 * S);
+    omp_proto_acked(p, 3, 12 * S);
     CHECK_STR(take(p), "OK\n", "commit after all, reused included");
-    aura_proto_get_stats(p, &st);
+    omp_proto_get_stats(p, &st);
     CHECK_INT(st.resent_reused, 2, "two resent lines reused");
     line(p, "BEGIN TRANSACTION", 13 * S);
     line(p, "r1", 13 * S);
@@ -235,7 +234,7 @@ int main(void) {
     line(p, "BEGIN TRANSACTION", 13 * S);
     line(p, "r1", 13 * S);
     CHECK_INT(c.next_seq, 4, "abandoned transaction's line reused on resend");
-    aura_proto_free(p);
+    omp_proto_free(p);
 
     /* a failed batch resent message by message (what rsyslog does after a
      * failed commit): every part reuses its entry */
@@ -245,9 +244,9 @@ int main(void) {
     line(p, "b", 0);
     line(p, "c", 0);
     line(p, "COMMIT TRANSACTION", 0);
-    aura_proto_tick(p, 10 * S, 10 * S);
+    omp_proto_tick(p, 10 * S, 10 * S);
     take(p);
-    aura_proto_acked(p, 3, 11 * S);
+    omp_proto_acked(p, 3, 11 * S);
     static const char *parts[] = {"a", "b", "c"};
     for (int i = 0; i < 3; i++) {
         line(p, "BEGIN TRANSACTION", 11 * S);
@@ -260,13 +259,13 @@ int main(void) {
         line(p, "BEGIN TRANSACTION", 12 * S);
         line(p, "new", 12 * S);
         line(p, "COMMIT TRANSACTION", 12 * S);
-        aura_proto_acked(p, c.next_seq, 12 * S);
+        omp_proto_acked(p, c.next_seq, 12 * S);
     }
     CHECK_INT(c.next_seq, 5, "new lines are new");
     line(p, "BEGIN TRANSACTION", 13 * S);
     line(p, "a", 13 * S);
     CHECK_INT(c.next_seq, 6, "two commits without a resend: the failed attempt is forgotten");
-    aura_proto_free(p);
+    omp_proto_free(p);
 
     /* waiting without failure (slow endpoint) gives up only at twice the bound */
     p = mk(&c, true);
@@ -274,12 +273,12 @@ int main(void) {
     line(p, "m", 0);
     line(p, "COMMIT TRANSACTION", 0);
     take(p);
-    aura_proto_tick(p, 15 * S, 0);
-    CHECK(aura_proto_busy(p), "not failing: still waiting after 1.5x the bound");
-    aura_proto_tick(p, 20 * S, 0);
-    CHECK(!aura_proto_busy(p), "gives up at twice the bound");
+    omp_proto_tick(p, 15 * S, 0);
+    CHECK(omp_proto_busy(p), "not failing: still waiting after 1.5x the bound");
+    omp_proto_tick(p, 20 * S, 0);
+    CHECK(!omp_proto_busy(p), "gives up at twice the bound");
     CHECK(strstr(take(p), "ERROR") != NULL, "with an error line");
-    aura_proto_free(p);
+    omp_proto_free(p);
 
     /* --- backpressure inside a transaction ----------------------------- */
     p = mk(&c, true);
@@ -289,18 +288,18 @@ int main(void) {
     line(p, "b", 0);
     line(p, "c", 0);
     CHECK_STR(take(p), "OK\nDEFER_COMMIT\nDEFER_COMMIT\nDEFER_COMMIT\n", "full core: still DEFER_COMMIT");
-    CHECK_INT(aura_proto_backlog(p), 2, "two lines held");
+    CHECK_INT(omp_proto_backlog(p), 2, "two lines held");
     line(p, "COMMIT TRANSACTION", 0);
-    aura_proto_acked(p, 1, 0);
+    omp_proto_acked(p, 1, 0);
     CHECK_STR(take(p), "", "commit waits for the held lines");
     c.room = 10;
-    aura_proto_writable(p, 0);
-    CHECK_INT(aura_proto_backlog(p), 0, "held lines submitted on writable");
+    omp_proto_writable(p, 0);
+    CHECK_INT(omp_proto_backlog(p), 0, "held lines submitted on writable");
     CHECK_STR(c.last, "c", "in order");
     CHECK_STR(take(p), "", "not yet acknowledged");
-    aura_proto_acked(p, 3, 0);
+    omp_proto_acked(p, 3, 0);
     CHECK_STR(take(p), "OK\n", "commit after the held lines are acknowledged");
-    aura_proto_free(p);
+    omp_proto_free(p);
 
     /* backlog bound exceeded: the transaction fails at commit, no error per message */
     p = mk(&c, true);
@@ -312,58 +311,58 @@ int main(void) {
               "never an error for a message of a transaction");
     line(p, "COMMIT TRANSACTION", 0);
     CHECK(strncmp(take(p), "ERROR", 5) == 0, "overflowed transaction fails its commit at once");
-    CHECK_INT(aura_proto_backlog(p), 0, "and forgets its backlog");
-    aura_proto_free(p);
+    CHECK_INT(omp_proto_backlog(p), 0, "and forgets its backlog");
+    omp_proto_free(p);
 
     /* a new BEGIN abandons an uncommitted transaction and its backlog */
     p = mk(&c, true);
     c.room = 0;
     line(p, "BEGIN TRANSACTION", 0);
     line(p, "x", 0);
-    CHECK_INT(aura_proto_backlog(p), 1, "held");
+    CHECK_INT(omp_proto_backlog(p), 1, "held");
     line(p, "BEGIN TRANSACTION", 0);
-    CHECK_INT(aura_proto_backlog(p), 0, "new BEGIN discards the uncommitted backlog");
+    CHECK_INT(omp_proto_backlog(p), 0, "new BEGIN discards the uncommitted backlog");
     CHECK_STR(take(p), "OK\nDEFER_COMMIT\nOK\n", "replies");
-    aura_proto_free(p);
+    omp_proto_free(p);
 
     /* --- single messages (no transactions) ----------------------------- */
     p = mk(&c, true);
-    aura_proto_start(p, 0);
+    omp_proto_start(p, 0);
     line(p, "one", 0);
     CHECK_INT(c.flushes, 1, "single message flushed at once");
-    CHECK(aura_proto_busy(p), "busy until acknowledged");
+    CHECK(omp_proto_busy(p), "busy until acknowledged");
     CHECK_STR(take(p), "OK\n", "only the startup OK so far");
-    aura_proto_acked(p, 1, 0);
+    omp_proto_acked(p, 1, 0);
     CHECK_STR(take(p), "OK\n", "OK when acknowledged");
     c.room = 0;
     line(p, "two", 0);
-    CHECK_INT(aura_proto_backlog(p), 1, "single message held when full");
+    CHECK_INT(omp_proto_backlog(p), 1, "single message held when full");
     c.room = 1;
-    aura_proto_writable(p, 0);
-    aura_proto_acked(p, 2, 0);
+    omp_proto_writable(p, 0);
+    omp_proto_acked(p, 2, 0);
     CHECK_STR(take(p), "OK\n", "held single message answered after room and acknowledgement");
     line(p, "three", 0);
-    aura_proto_tick(p, 10 * S, 10 * S);
+    omp_proto_tick(p, 10 * S, 10 * S);
     CHECK_STR(take(p), "ERROR delivery failing; rsyslog keeps the message\n", "single message error after the bound");
-    aura_proto_free(p);
+    omp_proto_free(p);
 
     /* --- fire and forget ----------------------------------------------- */
     p = mk(&c, false);
-    aura_proto_start(p, 0);
+    omp_proto_start(p, 0);
     line(p, "BEGIN TRANSACTION", 0);
     line(p, "a", 0);
     line(p, "COMMIT TRANSACTION", 0);
     CHECK_STR(take(p), "", "nothing written without confirm");
     CHECK_INT(c.next_seq, 1, "marks are not submitted");
-    CHECK(!aura_proto_busy(p), "never waits for acknowledgements");
+    CHECK(!omp_proto_busy(p), "never waits for acknowledgements");
     c.room = 0;
     line(p, "b", 0);
-    CHECK(aura_proto_busy(p), "waits for room when the core refuses");
+    CHECK(omp_proto_busy(p), "waits for room when the core refuses");
     c.room = 1;
-    aura_proto_writable(p, 0);
-    CHECK(!aura_proto_busy(p), "room: continues");
-    CHECK_INT(aura_proto_next_tick(p), 0, "no timer needed");
-    aura_proto_free(p);
+    omp_proto_writable(p, 0);
+    CHECK(!omp_proto_busy(p), "room: continues");
+    CHECK_INT(omp_proto_next_tick(p), 0, "no timer needed");
+    omp_proto_free(p);
 
     test_recovery();
     return tap_done();

@@ -1,5 +1,4 @@
 /* test_sd - RFC 5424 structured-data parser (plugin/sd.c). */
-#include "settings.h"
 
 #include <errno.h>
 #include <string.h>
@@ -43,7 +42,7 @@ static const struct {
 int main(void) {
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct json_object *o = (struct json_object *)1;
-        int r = aura_sd_parse(cases[i].in, strlen(cases[i].in), &o);
+        int r = omp_sd_parse(cases[i].in, strlen(cases[i].in), &o);
         CHECK_INT(r, cases[i].ret, "parse '%s' returns %d", cases[i].in, cases[i].ret);
         CHECK_STR(o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN) : NULL, cases[i].json,
                   "parse '%s' object", cases[i].in);
@@ -54,7 +53,7 @@ int main(void) {
     {
         static const char in[] = "[a x=\"n\0l\"]";
         struct json_object *o, *a, *x;
-        CHECK_INT(aura_sd_parse(in, sizeof(in) - 1, &o), 0, "value with NUL parses");
+        CHECK_INT(omp_sd_parse(in, sizeof(in) - 1, &o), 0, "value with NUL parses");
         CHECK(o && json_object_object_get_ex(o, "a", &a) && json_object_object_get_ex(a, "x", &x) &&
                   json_object_get_string_len(x) == 3,
               "value with NUL keeps 3 bytes");
@@ -75,13 +74,13 @@ int main(void) {
     for (size_t i = 0; i < sizeof(traces) / sizeof(traces[0]); i++) {
         struct json_object *o = NULL;
         size_t len = 0;
-        aura_sd_parse(traces[i].in, strlen(traces[i].in), &o);
-        const char *t = aura_sd_trace_id(o, &len);
+        omp_sd_parse(traces[i].in, strlen(traces[i].in), &o);
+        const char *t = omp_sd_trace_id(o, &len);
         CHECK_STR(t, traces[i].trace, "trace id of '%s'", traces[i].in);
         if (t)
             CHECK_INT(len, strlen(traces[i].trace), "trace id length of '%s'", traces[i].in);
         json_object_put(o);
     }
-    CHECK(aura_sd_trace_id(NULL, NULL) == NULL, "no sd, no trace id");
+    CHECK(omp_sd_trace_id(NULL, NULL) == NULL, "no sd, no trace id");
     return tap_done();
 }

@@ -1,5 +1,4 @@
 /* test_state - the cursor state file: atomic write, read back, bad content. */
-#include "settings.h"
 
 #include <dirent.h>
 #include <errno.h>

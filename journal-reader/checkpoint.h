@@ -1,0 +1,53 @@
+/* checkpoint.h - at-least-once bookkeeping of auralog-journald (SPEC §8):
+ * which journal cursor may be saved, and when.
+ *
+ * After a burst of reading, the reader records a checkpoint: the forwarder's
+ * last sequence number and the cursor of the last entry read.  When the
+ * forwarder acknowledges every seq <= W, the newest checkpoint at or below W
+ * becomes committable: everything up to its cursor was delivered.  The
+ * committable cursor is written to the state file at most once per
+ * interval (and when the program ends), never when the file already holds
+ * it; a failed write is tried again an interval later.
+ *
+ * No I/O here: the reader asks when to write, writes, and reports back. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct jr_checkpoint {
+    uint64_t seq;
+    char *cursor;
+};
+
+struct jr_checkpoints {
+    struct jr_checkpoint *ring; /* not yet acknowledged, oldest first */
+    size_t head, len, cap;
+    char *committable;      /* newest fully acknowledged cursor, not yet saved */
+    char *saved;            /* what the state file holds */
+    uint64_t interval_us;   /* at most one write per interval */
+    uint64_t last_write_us; /* monotonic; 0: never written */
+};
+
+/* saved: what the state file holds at start (copied), or NULL. */
+void jr_checkpoints_init(struct jr_checkpoints *c, uint64_t interval_us, const char *saved);
+void jr_checkpoints_free(struct jr_checkpoints *c);
+
+/* Entries up to seq were read, the last of them at cursor (taken over). */
+void jr_checkpoints_add(struct jr_checkpoints *c, uint64_t seq, char *cursor);
+
+/* Every seq <= watermark is acknowledged: true when a newer cursor became committable. */
+bool jr_checkpoints_advance(struct jr_checkpoints *c, uint64_t watermark);
+
+/* Whether the committable cursor should be written and when: false when there
+ * is nothing new to write; else *when (<= now: write now). */
+bool jr_checkpoints_due(struct jr_checkpoints *c, uint64_t now_us, uint64_t *when);
+
+/* The cursor to write (NULL: nothing). */
+static inline const char *jr_checkpoints_committable(const struct jr_checkpoints *c) {
+    return c->committable;
+}
+
+/* The committable cursor was written at now_us (r == 0: it is what the file
+ * holds now) or not (r < 0: kept, to be written again an interval later). */
+void jr_checkpoints_written(struct jr_checkpoints *c, int r, uint64_t now_us);

@@ -1,0 +1,150 @@
+/* test_lines - the non-blocking line reader (lib/lines.c) omauralog and
+ * aura-feed read stdin with: lines split across reads, a last line without
+ * newline at EOF, over-long lines cut and their rest skipped, and a line the
+ * consumer refuses (backpressure) handed over again, in order, nothing lost.
+ * Table-driven, through a pipe. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "lines.h"
+#include "tap.h"
+
+struct test_case {
+    const char *name;
+    size_t max_line;
+    const char *chunks[6]; /* written one after the other, each then read and processed */
+    int eof;               /* close the pipe after the chunks */
+    int refuse;            /* the consumer refuses this many times first, then takes lines again */
+    const char *want;      /* lines joined by '|', a cut one ends in '!' */
+    int done;              /* aura_lines_done at the end */
+};
+
+static const struct test_case cases[] = {
+    {"whole lines", 64, {"a\nbb\n", "ccc\n"}, 0, 0, "a|bb|ccc", 0},
+    {"a line split across reads", 64, {"hel", "lo wo", "rld\nnext\n"}, 0, 0, "hello world|next", 0},
+    {"an empty line is a line", 64, {"\n\nx\n"}, 0, 0, "||x", 0},
+    {"a partial line waits for its newline", 64, {"one\ntw"}, 0, 0, "one", 0},
+    {"at EOF the last line without newline", 64, {"one\ntwo"}, 1, 0, "one|two", 1},
+    {"EOF after a newline adds no empty line", 64, {"one\n"}, 1, 0, "one", 1},
+    {"'\\r' is left to the front end", 64, {"crlf\r\n"}, 1, 0, "crlf\r", 1},
+    {"an over-long line is cut, its rest skipped", 8, {"0123456789abcdef", "ghij\nok\n"}, 1, 0, "01234567!|ok", 1},
+    {"an over-long line across reads", 8, {"01234", "56789", "ab\nok\n"}, 1, 0, "01234567!|ok", 1},
+    {"a line of exactly max_line bytes is whole", 8, {"01234567\nz\n"}, 1, 0, "01234567|z", 1},
+    {"refused lines come again in order", 64, {"a\nb\nc\n"}, 1, 3, "a|b|c", 1},
+    {"refused at EOF: the last line still comes", 64, {"a\nlast"}, 1, 2, "a|last", 1},
+    {"refused cut line: cut once, counted once", 8, {"0123456789", "\nok\n"}, 1, 1, "01234567!|ok", 1},
+};
+
+struct consumer {
+    struct aura_buf got;
+    int refuse;
+};
+
+static int on_line(void *userdata, const char *line, size_t len, bool cut) {
+    struct consumer *c = userdata;
+    if (c->refuse > 0) {
+        c->refuse--;
+        return -EAGAIN;
+    }
+    if (c->got.len || c->got.data)
+        aura_buf_putc(&c->got, '|');
+    aura_buf_append(&c->got, line, len);
+    if (cut)
+        aura_buf_putc(&c->got, '!');
+    return 0;
+}
+
+static void run(const struct test_case *tc) {
+    int fds[2];
+    if (pipe(fds) < 0) {
+        perror("pipe");
+        exit(1);
+    }
+    struct consumer c = {AURA_BUF_INIT, tc->refuse};
+    aura_buf_init(&c.got);
+    c.got.data = NULL;
+    struct aura_lines lr;
+    struct aura_lines_ops ops = {.userdata = &c, .line = on_line};
+    CHECK_INT(aura_lines_start(&lr, NULL, fds[0], tc->max_line, &ops), 0, "%s: start", tc->name);
+    CHECK(fcntl(fds[0], F_GETFL) & O_NONBLOCK, "%s: the descriptor is non-blocking", tc->name);
+    for (size_t i = 0; i < sizeof(tc->chunks) / sizeof(tc->chunks[0]) && tc->chunks[i]; i++) {
+        size_t n = strlen(tc->chunks[i]);
+        if (write(fds[1], tc->chunks[i], n) != (ssize_t)n)
+            exit(1);
+        aura_lines_read(&lr);
+        /* a front end reads no more while a line waits for room (backpressure) */
+        for (int k = 0; k < 10 && !aura_lines_process(&lr); k++)
+            continue;
+    }
+    if (tc->eof) {
+        close(fds[1]);
+        fds[1] = -1;
+        CHECK_INT(aura_lines_read(&lr), 1, "%s: the end of input is seen", tc->name);
+    }
+    /* the consumer takes lines again: what waited comes now, in order */
+    for (int i = 0; i < 10 && !aura_lines_process(&lr); i++)
+        continue;
+    CHECK_STR(c.got.data ? c.got.data : "", tc->want, "%s: lines handed over", tc->name);
+    CHECK_INT(aura_lines_done(&lr), tc->done, "%s: %s", tc->name, tc->done ? "done" : "not done");
+    aura_lines_free(&lr);
+    aura_buf_free(&c.got);
+    close(fds[0]);
+    if (fds[1] >= 0)
+        close(fds[1]);
+}
+
+/* Stopped: nothing more is handed over, even what was read. */
+static void test_stop(void) {
+    int fds[2];
+    if (pipe(fds) < 0)
+        exit(1);
+    struct consumer c = {AURA_BUF_INIT, 0};
+    struct aura_lines lr;
+    struct aura_lines_ops ops = {.userdata = &c, .line = on_line};
+    aura_lines_start(&lr, NULL, fds[0], 64, &ops);
+    if (write(fds[1], "a\nb\n", 4) != 4)
+        exit(1);
+    aura_lines_read(&lr);
+    aura_lines_stop(&lr);
+    aura_lines_process(&lr);
+    CHECK(c.got.data == NULL, "stop: no line handed over after stop");
+    aura_lines_free(&lr);
+    aura_buf_free(&c.got);
+    close(fds[0]);
+    close(fds[1]);
+}
+
+/* aura_lines_end: no more reading, but what was read still comes, the partial line too. */
+static void test_end(void) {
+    int fds[2];
+    if (pipe(fds) < 0)
+        exit(1);
+    struct consumer c = {AURA_BUF_INIT, 0};
+    struct aura_lines lr;
+    struct aura_lines_ops ops = {.userdata = &c, .line = on_line};
+    aura_lines_start(&lr, NULL, fds[0], 64, &ops);
+    if (write(fds[1], "a\npart", 6) != 6)
+        exit(1);
+    aura_lines_read(&lr);
+    aura_lines_end(&lr);
+    aura_lines_process(&lr);
+    CHECK_STR(c.got.data, "a|part", "end: what was read is handed over, the partial line as the last");
+    CHECK(aura_lines_done(&lr), "end: done");
+    aura_lines_free(&lr);
+    aura_buf_free(&c.got);
+    close(fds[0]);
+    close(fds[1]);
+}
+
+int main(void) {
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        run(&cases[i]);
+    test_stop();
+    test_end();
+    return tap_done();
+}
