@@ -116,8 +116,10 @@ static const struct aura_setting rows[] = {
     AURA_SETTING_ROW("journal", "directory", AURA_SETTING_STRING_OPT, OFF(directory), ""),
     AURA_SETTING_ROW("journal", "units", AURA_SETTING_LIST, OFF(units), ""),
     AURA_SETTING_ROW("journal", "identifiers", AURA_SETTING_LIST, OFF(identifiers), ""),
-    AURA_SETTING_ROW("journal", "min_priority", AURA_SETTING_CUSTOM, OFF(min_priority), "debug", .parse = parse_priority, .print = print_priority),
-    AURA_SETTING_ROW("journal", "fields", AURA_SETTING_CUSTOM, OFF(fields), "", .parse = parse_fields, .print = print_fields, .release = release_fields),
+    AURA_SETTING_ROW("journal", "min_priority", AURA_SETTING_CUSTOM, OFF(min_priority), "debug",
+                     .parse = parse_priority, .print = print_priority),
+    AURA_SETTING_ROW("journal", "fields", AURA_SETTING_CUSTOM, OFF(fields), "", .parse = parse_fields,
+                     .print = print_fields, .release = release_fields),
 };
 
 const struct aura_settings_table jr_settings_table = {rows, sizeof(rows) / sizeof(rows[0]),

@@ -74,7 +74,8 @@ void aura_wire_global_merged(struct aura_buf *out, const struct aura_entry *e, c
 void aura_wire_batch_begin(struct aura_buf *out, const char *key); /* {"projectApiKey":"..","logs":[ */
 void aura_wire_batch_add(struct aura_buf *out, const char *entry, size_t len, bool first);
 void aura_wire_batch_end(struct aura_buf *out); /* ]} */
-void aura_wire_single(struct aura_buf *out, const char *key, const char *entry, size_t len); /* {"projectApiKey":"..","log":..} */
+/* {"projectApiKey":"..","log":..} */
+void aura_wire_single(struct aura_buf *out, const char *key, const char *entry, size_t len);
 
 /* The --stdout line of one request: {"path":PATH,"body":BODY}\n */
 void aura_wire_stdout_line(struct aura_buf *out, const char *path, const char *body, size_t len);
