@@ -23,14 +23,16 @@ static const char *const facility_names[24] = {
     "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7",
 };
 
-/* Other spellings accepted on input. */
-static const struct {
+/* Other spellings accepted on input, NULL-terminated. */
+struct alias {
     const char *name;
     int value;
-} severity_aliases[] = {
-    {"panic", 0}, {"emergency", 0}, {"critical", 2}, {"error", 3}, {"warn", 4},
-}, facility_aliases[] = {
-    {"security", 13}, {"console", 14}, {"solaris-cron", 15}, {"cron2", 15},
+};
+static const struct alias severity_aliases[] = {
+    {"panic", 0}, {"emergency", 0}, {"critical", 2}, {"error", 3}, {"warn", 4}, {NULL, 0},
+};
+static const struct alias facility_aliases[] = {
+    {"security", 13}, {"console", 14}, {"solaris-cron", 15}, {"cron2", 15}, {NULL, 0},
 };
 
 enum aura_level aura_level_from_severity(int severity) {
@@ -72,19 +74,24 @@ int aura_severity_parse(const char *s, size_t len) {
     return parse_small(s, len, 7);
 }
 
-int aura_severity_from_name(const char *s) {
+/* A code 0..n-1 given as a number, one of names[] or an alias (any case); -1 otherwise. */
+static int code_from_name(const char *s, const char *const *names, int n, const struct alias *aliases) {
     if (!s)
         return -1;
-    int v = parse_small(s, strlen(s), 7);
+    int v = parse_small(s, strlen(s), n - 1);
     if (v >= 0)
         return v;
-    for (int i = 0; i < 8; i++)
-        if (strcasecmp(s, severity_names[i]) == 0)
+    for (int i = 0; i < n; i++)
+        if (strcasecmp(s, names[i]) == 0)
             return i;
-    for (size_t i = 0; i < sizeof(severity_aliases) / sizeof(severity_aliases[0]); i++)
-        if (strcasecmp(s, severity_aliases[i].name) == 0)
-            return severity_aliases[i].value;
+    for (const struct alias *a = aliases; a->name; a++)
+        if (strcasecmp(s, a->name) == 0)
+            return a->value;
     return -1;
+}
+
+int aura_severity_from_name(const char *s) {
+    return code_from_name(s, severity_names, 8, severity_aliases);
 }
 
 const char *aura_facility_name(int facility) {
@@ -92,16 +99,5 @@ const char *aura_facility_name(int facility) {
 }
 
 int aura_facility_from_name(const char *s) {
-    if (!s)
-        return -1;
-    int v = parse_small(s, strlen(s), 23);
-    if (v >= 0)
-        return v;
-    for (int i = 0; i < 24; i++)
-        if (strcasecmp(s, facility_names[i]) == 0)
-            return i;
-    for (size_t i = 0; i < sizeof(facility_aliases) / sizeof(facility_aliases[0]); i++)
-        if (strcasecmp(s, facility_aliases[i].name) == 0)
-            return facility_aliases[i].value;
-    return -1;
+    return code_from_name(s, facility_names, 24, facility_aliases);
 }

@@ -98,8 +98,9 @@ static void run(const struct test_case *tc) {
         close(fds[1]);
 }
 
-/* Stopped: nothing more is handed over, even what was read. */
-static void test_stop(void) {
+/* A reader on a pipe holding input, read once; then how it ends (stop or end). */
+static void after_read(const char *input, void (*then)(struct aura_lines *), const char *want, bool done,
+                       const char *what) {
     int fds[2];
     if (pipe(fds) < 0)
         exit(1);
@@ -107,34 +108,13 @@ static void test_stop(void) {
     struct aura_lines lr;
     struct aura_lines_ops ops = {.userdata = &c, .line = on_line};
     aura_lines_start(&lr, NULL, fds[0], 64, &ops);
-    if (write(fds[1], "a\nb\n", 4) != 4)
+    if (write(fds[1], input, strlen(input)) != (ssize_t)strlen(input))
         exit(1);
     aura_lines_read(&lr);
-    aura_lines_stop(&lr);
+    then(&lr);
     aura_lines_process(&lr);
-    CHECK(c.got.data == NULL, "stop: no line handed over after stop");
-    aura_lines_free(&lr);
-    aura_buf_free(&c.got);
-    close(fds[0]);
-    close(fds[1]);
-}
-
-/* aura_lines_end: no more reading, but what was read still comes, the partial line too. */
-static void test_end(void) {
-    int fds[2];
-    if (pipe(fds) < 0)
-        exit(1);
-    struct consumer c = {AURA_BUF_INIT, 0};
-    struct aura_lines lr;
-    struct aura_lines_ops ops = {.userdata = &c, .line = on_line};
-    aura_lines_start(&lr, NULL, fds[0], 64, &ops);
-    if (write(fds[1], "a\npart", 6) != 6)
-        exit(1);
-    aura_lines_read(&lr);
-    aura_lines_end(&lr);
-    aura_lines_process(&lr);
-    CHECK_STR(c.got.data, "a|part", "end: what was read is handed over, the partial line as the last");
-    CHECK(aura_lines_done(&lr), "end: done");
+    CHECK_STR(c.got.data, want, "%s: lines handed over", what);
+    CHECK_INT(aura_lines_done(&lr), done, "%s: %s", what, done ? "done" : "not done");
     aura_lines_free(&lr);
     aura_buf_free(&c.got);
     close(fds[0]);
@@ -144,7 +124,9 @@ static void test_end(void) {
 int main(void) {
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
         run(&cases[i]);
-    test_stop();
-    test_end();
+    /* stopped: nothing more is handed over, even what was read */
+    after_read("a\nb\n", aura_lines_stop, NULL, false, "stop");
+    /* ended: no more reading, but what was read still comes, the partial line as the last */
+    after_read("a\npart", aura_lines_end, "a|part", true, "end");
     return tap_done();
 }
