@@ -68,7 +68,7 @@ static const struct aura_settings_table core_table = {
 
 /* Sections of the shared file that a front end owns (SPEC §6).  A program
  * that has not registered the front end's table skips them whole. */
-static const char *const AURA_SETTINGS_FRONTEND_SECTIONS[] = {"journal"};
+static const char *const frontend_sections[] = {"journal"};
 
 /* The registered front-end tables, in registration order. */
 static const struct aura_settings_table *registered[MAX_TABLES];
@@ -182,7 +182,6 @@ __attribute__((format(printf, 5, 6))) static int fail(struct aura_settings_check
     return r;
 }
 
-
 static void *slot_of(const struct tab *t, const struct aura_setting *o) {
     return (char *)t->base + o->offset;
 }
@@ -212,8 +211,8 @@ static enum section_kind section_kind(const struct aura_settings_check *p, const
         for (size_t j = 0; j < p->tabs[i].t->n_rows; j++)
             if (strcmp(p->tabs[i].t->rows[j].section, name) == 0)
                 return SECTION_OWNED;
-    for (size_t i = 0; i < sizeof(AURA_SETTINGS_FRONTEND_SECTIONS) / sizeof(AURA_SETTINGS_FRONTEND_SECTIONS[0]); i++)
-        if (strcmp(AURA_SETTINGS_FRONTEND_SECTIONS[i], name) == 0)
+    for (size_t i = 0; i < sizeof(frontend_sections) / sizeof(frontend_sections[0]); i++)
+        if (strcmp(frontend_sections[i], name) == 0)
             return SECTION_SKIPPED;
     return SECTION_UNKNOWN;
 }

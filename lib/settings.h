@@ -110,7 +110,7 @@ void aura_settings_print(const struct aura_settings *cfg, FILE *f);
  * core's error messages ("FILE:LINE: KEY: must be ...") and --check printing.
  *
  * The file is shared by all programs (SPEC §6): a section that a program does
- * not register but another front end owns (AURA_SETTINGS_FRONTEND_SECTIONS in
+ * not register but another front end owns (frontend_sections in
  * settings.c) is skipped whole by that program; any other unknown section or
  * key is an error. */
 
