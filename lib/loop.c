@@ -237,26 +237,45 @@ int aura_loop_run(struct aura_loop *l) {
             l->waitfds[n++] = (struct curl_waitfd){.fd = l->fds[i].fd, .events = ev};
         }
         int timeout = next_timeout_ms(l);
+        int numfds = 0;
         l->wakeup = false;
-        CURLMcode mc = curl_multi_poll(l->multi, l->waitfds, (unsigned)n, timeout, NULL);
+        for (size_t i = 0; i < n; i++)
+            l->waitfds[i].revents = 0;
+        CURLMcode mc = curl_multi_poll(l->multi, l->waitfds, (unsigned)n, timeout, &numfds);
         if (mc != CURLM_OK) {
             aura_log(AURA_LOG_ERR, "event loop: curl_multi_poll: %s", curl_multi_strerror(mc));
             return -EIO;
         }
-        /* curl reports only POLLIN/POLLOUT/POLLPRI of extra fds and drops
-         * POLLHUP/POLLERR (a closed stdin pipe would spin): ask the kernel
-         * again, without waiting, for the true events. */
         if (n > l->cap_pollfds) {
             l->cap_pollfds = l->cap_waitfds;
             l->pollfds = aura_realloc(l->pollfds, l->cap_pollfds * sizeof *l->pollfds);
         }
-        for (size_t i = 0; i < n; i++)
-            l->pollfds[i] = (struct pollfd){.fd = l->waitfds[i].fd, .events = POLLIN | POLLPRI};
+        /* curl reports POLLIN/POLLOUT/POLLPRI of extra fds in revents; that
+         * is enough to dispatch (no second syscall per wake-up: omauralog
+         * wakes once per message).  It drops POLLHUP/POLLERR, though (a
+         * closed stdin pipe would spin): when poll() saw something and curl
+         * reported nothing for our fds, ask the kernel again, without
+         * waiting, for the true events. */
+        bool reported = false;
+        for (size_t i = 0; i < n; i++) {
+            short rev = 0;
+            if (l->waitfds[i].revents & CURL_WAIT_POLLIN)
+                rev |= POLLIN;
+            if (l->waitfds[i].revents & CURL_WAIT_POLLPRI)
+                rev |= POLLPRI;
+            if (l->waitfds[i].revents & CURL_WAIT_POLLOUT)
+                rev |= POLLOUT;
+            l->pollfds[i] = (struct pollfd){.fd = l->waitfds[i].fd, .events = POLLIN | POLLPRI, .revents = rev};
+            reported |= rev != 0;
+        }
         for (size_t i = first_fd; i < n; i++) {
             struct loop_fd *f = find_fd(l, l->waitfds[i].fd);
             l->pollfds[i].events = f ? f->events : 0;
         }
-        if (n && poll(l->pollfds, n, 0) > 0) {
+        bool ready = reported;
+        if (!reported && numfds > 0 && n)
+            ready = poll(l->pollfds, n, 0) > 0;
+        if (ready) {
             if (l->sigfd >= 0 && l->pollfds[0].revents)
                 read_signals(l);
             for (size_t i = first_fd; i < n; i++) {

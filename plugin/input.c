@@ -35,6 +35,9 @@ void omp_input_free(struct omp_input *in) {
     if (in->tok)
         json_tokener_free(in->tok);
     in->tok = NULL;
+    free(in->flat);
+    in->flat = NULL;
+    in->flat_cap = 0;
 }
 
 /* exactly n digits */
@@ -104,30 +107,6 @@ bool omp_input_is_remote_ip(const char *ip, size_t len) {
     return true;
 }
 
-/* A string member that carries a value: present, a string, not "" or "-". */
-static const char *member_str(struct json_object *root, const char *key, size_t *len) {
-    struct json_object *v;
-    if (!json_object_object_get_ex(root, key, &v) || !json_object_is_type(v, json_type_string))
-        return NULL;
-    *len = (size_t)json_object_get_string_len(v);
-    const char *s = json_object_get_string(v);
-    if (*len == 0 || (*len == 1 && s[0] == '-'))
-        return NULL;
-    return s;
-}
-
-/* severity / facility given as a number or a keyword; -1 when absent or invalid */
-static int member_code(struct json_object *root, const char *key, int (*from_name)(const char *)) {
-    struct json_object *v;
-    if (!json_object_object_get_ex(root, key, &v))
-        return -1;
-    if (json_object_is_type(v, json_type_int))
-        return (int)json_object_get_int64(v);
-    if (!json_object_is_type(v, json_type_string))
-        return -1;
-    return from_name(json_object_get_string(v));
-}
-
 static void add_json_value(struct aura_entry *e, const char *key, struct json_object *v) {
     switch (json_object_get_type(v)) {
     case json_type_string:
@@ -169,18 +148,35 @@ static void add_facility(struct aura_entry *e, int fac) {
         aura_entry_add_cstr(e, "facility", name);
 }
 
-static void parse_object(struct omp_input *in, struct json_object *root, int64_t now_us, struct aura_entry *e) {
+/* The template's members, as strings (NULL: absent); the json-c path may
+ * also give procid, severity and facility as numbers. */
+struct members {
+    const char *time, *msg, *fromhost_ip, *host, *app, *procid, *msgid, *sd, *severity, *facility;
+    size_t time_len, msg_len, fromhost_ip_len, host_len, app_len, procid_len, msgid_len, sd_len;
+    bool msg_set;
+    int64_t procid_num; /* -1: none */
+    int severity_code, facility_code; /* -2: take the string */
+};
+
+/* A value that carries something: not "" or "-". */
+static const char *valued(const char *s, size_t *len) {
+    if (!s || *len == 0 || (*len == 1 && s[0] == '-'))
+        return NULL;
+    return s;
+}
+
+static void fill_entry(struct omp_input *in, const struct members *m, int64_t now_us, struct aura_entry *e) {
     const char *s;
     size_t len;
-    struct json_object *v;
 
     e->time_us = now_us;
-    if ((s = member_str(root, "time", &len)))
+    len = m->time_len;
+    if ((s = valued(m->time, &len)))
         (void)omp_input_parse_time(s, len, &e->time_us);
 
-    if (json_object_object_get_ex(root, "msg", &v) && json_object_is_type(v, json_type_string)) {
-        e->message = json_object_get_string(v);
-        e->message_len = (size_t)json_object_get_string_len(v);
+    if (m->msg_set) {
+        e->message = m->msg;
+        e->message_len = m->msg_len;
         /* rsyslog's msg property of an RFC 3164 message keeps the space after
          * the tag; an RFC 5424 MSG may start with a BOM */
         if (e->message_len > 0 && e->message[0] == ' ') {
@@ -196,27 +192,35 @@ static void parse_object(struct omp_input *in, struct json_object *root, int64_t
         e->message_len = 0;
     }
 
-    if ((s = member_str(root, "fromhost_ip", &len)))
+    len = m->fromhost_ip_len;
+    if ((s = valued(m->fromhost_ip, &len)))
         e->relayed = omp_input_is_remote_ip(s, len);
 
-    if ((s = member_str(root, "host", &len)))
+    len = m->host_len;
+    if ((s = valued(m->host, &len)))
         aura_entry_add_str(e, "host", s, len);
-    if ((s = member_str(root, "app", &len)))
+    len = m->app_len;
+    if ((s = valued(m->app, &len)))
         aura_entry_add_str(e, "program", s, len);
-    if (json_object_object_get_ex(root, "procid", &v)) {
-        if (json_object_is_type(v, json_type_int)) {
-            aura_entry_add_int(e, "pid", json_object_get_int64(v));
-        } else if ((s = member_str(root, "procid", &len))) {
-            uint64_t pid;
-            if (aura_parse_digits(s, len, 18, &pid) == 0)
-                aura_entry_add_int(e, "pid", (int64_t)pid);
-        }
+    len = m->procid_len;
+    if (m->procid_num >= 0) {
+        aura_entry_add_int(e, "pid", m->procid_num);
+    } else if ((s = valued(m->procid, &len))) {
+        uint64_t pid;
+        if (aura_parse_digits(s, len, 18, &pid) == 0)
+            aura_entry_add_int(e, "pid", (int64_t)pid);
     }
-    add_facility(e, member_code(root, "facility", aura_facility_from_name));
-    add_severity(e, member_code(root, "severity", aura_severity_from_name));
-    if ((s = member_str(root, "msgid", &len)))
+    add_facility(e, m->facility_code != -2 ? m->facility_code
+                    : m->facility           ? aura_facility_from_name(m->facility)
+                                            : -1);
+    add_severity(e, m->severity_code != -2 ? m->severity_code
+                    : m->severity           ? aura_severity_from_name(m->severity)
+                                            : -1);
+    len = m->msgid_len;
+    if ((s = valued(m->msgid, &len)))
         aura_entry_add_str(e, "msgid", s, len);
-    if ((s = member_str(root, "sd", &len))) {
+    len = m->sd_len;
+    if ((s = valued(m->sd, &len))) {
         if (omp_sd_parse(s, len, &in->sd) == 0 && in->sd) {
             aura_entry_add_json(e, "structured_data", in->sd);
             e->trace_id = omp_sd_trace_id(in->sd, &e->trace_id_len);
@@ -225,6 +229,49 @@ static void parse_object(struct omp_input *in, struct json_object *root, int64_t
         }
     }
     aura_entry_add_cstr(e, "source", "rsyslog");
+}
+
+static const char *string_member(struct json_object *root, const char *key, size_t *len) {
+    struct json_object *v;
+    if (!json_object_object_get_ex(root, key, &v) || !json_object_is_type(v, json_type_string))
+        return NULL;
+    *len = (size_t)json_object_get_string_len(v);
+    return json_object_get_string(v);
+}
+
+/* severity / facility given as a number (the code) or a keyword (-2: the string) */
+static int code_member(struct json_object *root, const char *key, const char **str) {
+    struct json_object *v;
+    *str = NULL;
+    if (!json_object_object_get_ex(root, key, &v))
+        return -1;
+    if (json_object_is_type(v, json_type_int))
+        return (int)json_object_get_int64(v);
+    if (!json_object_is_type(v, json_type_string))
+        return -1;
+    *str = json_object_get_string(v);
+    return -2;
+}
+
+static void parse_object(struct omp_input *in, struct json_object *root, int64_t now_us, struct aura_entry *e) {
+    struct members m = {.procid_num = -1};
+    struct json_object *v;
+
+    m.time = string_member(root, "time", &m.time_len);
+    m.msg = string_member(root, "msg", &m.msg_len);
+    m.msg_set = m.msg != NULL;
+    m.fromhost_ip = string_member(root, "fromhost_ip", &m.fromhost_ip_len);
+    m.host = string_member(root, "host", &m.host_len);
+    m.app = string_member(root, "app", &m.app_len);
+    if (json_object_object_get_ex(root, "procid", &v) && json_object_is_type(v, json_type_int))
+        m.procid_num = json_object_get_int64(v);
+    else
+        m.procid = string_member(root, "procid", &m.procid_len);
+    m.facility_code = code_member(root, "facility", &m.facility);
+    m.severity_code = code_member(root, "severity", &m.severity);
+    m.msgid = string_member(root, "msgid", &m.msgid_len);
+    m.sd = string_member(root, "sd", &m.sd_len);
+    fill_entry(in, &m, now_us, e);
 
     if (json_object_object_get_ex(root, "fields", &v) && json_object_is_type(v, json_type_object)) {
         json_object_object_foreach(v, key, val) {
@@ -234,6 +281,200 @@ static void parse_object(struct omp_input *in, struct json_object *root, int64_t
             add_json_value(e, key, val);
         }
     }
+}
+
+/* ---- the template's flat object, without json-c ---------------------------- */
+
+static const char *skip_ws(const char *p, const char *end) {
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+        p++;
+    return p;
+}
+
+static int hex4(const char *p) {
+    int v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = p[i];
+        v <<= 4;
+        if (c >= '0' && c <= '9')
+            v |= c - '0';
+        else if (c >= 'a' && c <= 'f')
+            v |= c - 'a' + 10;
+        else if (c >= 'A' && c <= 'F')
+            v |= c - 'A' + 10;
+        else
+            return -1;
+    }
+    return v;
+}
+
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+/* Does w hold a byte < 0x20, '"' or '\\'?  (A zero byte after xor is a match;
+ * "has a byte less than n" for n <= 128, exact as a yes/no.) */
+static inline bool word_special(uint64_t w) {
+    uint64_t q = w ^ (ONES * '"'), b = w ^ (ONES * '\\');
+    return (((w - ONES * 0x20) & ~w) | ((q - ONES) & ~q) | ((b - ONES) & ~b)) & HIGHS;
+}
+
+/* The JSON string at *pp (after its opening quote), unescaped into *op,
+ * NUL-terminated.  Returns its length, or -1 for anything json-c should
+ * judge instead (a raw control character, a bad or surrogate \u escape,
+ * no closing quote). */
+static ptrdiff_t flat_string(const char **pp, const char *end, char **op) {
+    const char *p = *pp;
+    char *o = *op, *start = o;
+    for (;;) {
+        const char *q = p;
+        /* eight bytes at a time while none is '"', '\\' or a control character */
+        while (end - q >= 8) {
+            uint64_t w;
+            memcpy(&w, q, 8);
+            if (word_special(w))
+                break;
+            q += 8;
+        }
+        while (q < end && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20)
+            q++;
+        memcpy(o, p, (size_t)(q - p));
+        o += q - p;
+        p = q;
+        if (p >= end || (unsigned char)*p < 0x20)
+            return -1;
+        if (*p == '"')
+            break;
+        if (++p >= end)
+            return -1;
+        switch (*p++) {
+        case '"': *o++ = '"'; break;
+        case '\\': *o++ = '\\'; break;
+        case '/': *o++ = '/'; break;
+        case 'b': *o++ = '\b'; break;
+        case 'f': *o++ = '\f'; break;
+        case 'n': *o++ = '\n'; break;
+        case 'r': *o++ = '\r'; break;
+        case 't': *o++ = '\t'; break;
+        case 'u': {
+            int c = end - p >= 4 ? hex4(p) : -1;
+            if (c < 0 || (c >= 0xD800 && c <= 0xDFFF))
+                return -1; /* surrogates: json-c's business */
+            p += 4;
+            if (c < 0x80) {
+                *o++ = (char)c;
+            } else if (c < 0x800) {
+                *o++ = (char)(0xC0 | (c >> 6));
+                *o++ = (char)(0x80 | (c & 0x3F));
+            } else {
+                *o++ = (char)(0xE0 | (c >> 12));
+                *o++ = (char)(0x80 | ((c >> 6) & 0x3F));
+                *o++ = (char)(0x80 | (c & 0x3F));
+            }
+            break;
+        }
+        default:
+            return -1;
+        }
+    }
+    *o++ = '\0';
+    *pp = p + 1;
+    *op = o;
+    return o - start - 1;
+}
+
+/* An object whose members all have string values, but "fields", which may
+ * only be {} (rsyslog's $!all-json without properties): the template's
+ * lines.  Fills e and returns true; false: not such an object (e untouched
+ * apart from a reset), json-c decides. */
+static bool parse_flat(struct omp_input *in, const char *line, size_t len, int64_t now_us, struct aura_entry *e) {
+    const char *p = line, *end = line + len;
+    struct members m = {.procid_num = -1, .severity_code = -2, .facility_code = -2};
+    char *o;
+
+    if (in->no_flat)
+        return false;
+    /* unescaped values are never longer than the line: room for all of them */
+    if (in->flat_cap < len + 1) {
+        free(in->flat);
+        in->flat_cap = len + 1 > 4096 ? len + 1 : 4096;
+        in->flat = aura_malloc(in->flat_cap);
+    }
+    o = in->flat;
+    p = skip_ws(p, end);
+    if (p >= end || *p++ != '{')
+        return false;
+    p = skip_ws(p, end);
+    if (p < end && *p == '}') {
+        p++;
+    } else {
+        for (;;) {
+            const char *key, *val;
+            ptrdiff_t klen, vlen;
+            if (p >= end || *p++ != '"')
+                return false;
+            key = o;
+            if ((klen = flat_string(&p, end, &o)) < 0)
+                return false;
+            p = skip_ws(p, end);
+            if (p >= end || *p++ != ':')
+                return false;
+            p = skip_ws(p, end);
+            if (p >= end)
+                return false;
+            if (*p == '{' && klen == 6 && memcmp(key, "fields", 6) == 0) {
+                p = skip_ws(p + 1, end);
+                if (p >= end || *p++ != '}')
+                    return false; /* properties: json-c builds them */
+            } else {
+                if (*p++ != '"')
+                    return false;
+                val = o;
+                if ((vlen = flat_string(&p, end, &o)) < 0)
+                    return false;
+                /* the last of duplicate members wins, as with json-c */
+#define MEMBER(name)                                                                                                   \
+    if (klen == (ptrdiff_t)sizeof(#name) - 1 && memcmp(key, #name, sizeof(#name) - 1) == 0) {                          \
+        m.name = val;                                                                                                  \
+        m.name##_len = (size_t)vlen;                                                                                   \
+    } else
+                MEMBER(time)
+                MEMBER(msg)
+                MEMBER(fromhost_ip)
+                MEMBER(host)
+                MEMBER(app)
+                MEMBER(procid)
+                MEMBER(msgid)
+                MEMBER(sd)
+#undef MEMBER
+                if (klen == 8 && memcmp(key, "severity", 8) == 0)
+                    m.severity = val;
+                else if (klen == 8 && memcmp(key, "facility", 8) == 0)
+                    m.facility = val;
+                else if (klen == 6 && memcmp(key, "fields", 6) == 0)
+                    return false; /* not an object: json-c's path ignores it, let it */
+            }
+            p = skip_ws(p, end);
+            if (p >= end)
+                return false;
+            if (*p == ',') {
+                p = skip_ws(p + 1, end);
+                continue;
+            }
+            if (*p++ != '}')
+                return false;
+            break;
+        }
+    }
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r'))
+        p++;
+    if (p != end)
+        return false;
+    m.msg_set = m.msg != NULL;
+    if (!m.severity)
+        m.severity_code = -1;
+    if (!m.facility)
+        m.facility_code = -1;
+    fill_entry(in, &m, now_us, e);
+    return true;
 }
 
 static void parse_raw(const char *line, size_t len, int64_t now_us, struct aura_entry *e) {
@@ -273,8 +514,11 @@ enum omp_input_kind omp_input_parse(struct omp_input *in, const char *line, size
         len--;
     while (i < len && (line[i] == ' ' || line[i] == '\t'))
         i++;
+    if (i < len && line[i] == '{' && parse_flat(in, line + i, len - i, now_us, e))
+        return OMP_INPUT_JSON;
     if (i < len && (line[i] == '{' || line[i] == '[')) {
         struct json_object *root = NULL;
+        aura_entry_reset(e); /* parse_flat may have given up half-way */
         json_tokener_reset(in->tok);
         if (len - i <= (size_t)INT32_MAX)
             root = json_tokener_parse_ex(in->tok, line + i, (int)(len - i));

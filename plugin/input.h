@@ -13,7 +13,9 @@
  *
  * The entry borrows from the input object: it stays valid until the next
  * omp_input_parse() or omp_input_free().  Nothing is allocated per line
- * beyond json-c's parse tree. */
+ * for the template's flat objects (the hot path: a json-c parse tree costs
+ * more than everything else a message takes); other JSON gets json-c's
+ * parse tree. */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
@@ -33,6 +35,12 @@ struct omp_input {
     struct json_tokener *tok;
     struct json_object *root; /* the current line's parse tree */
     struct json_object *sd;   /* its parsed structured data */
+    /* The template's flat object (string values, "fields":{}) is read
+     * without json-c: its values unescaped into flat, NUL-terminated.
+     * Anything else goes through json-c. */
+    char *flat;
+    size_t flat_cap;
+    bool no_flat; /* tests: always json-c */
 };
 
 void omp_input_init(struct omp_input *in);

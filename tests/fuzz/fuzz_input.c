@@ -3,7 +3,9 @@
  *
  * omp_input_parse() never fails; the entry it fills must encode into strict
  * JSON, and a second line parsed with the same struct omp_input (the
- * entry borrows from it) must not see stale pointers.  Input: lines split at
+ * entry borrows from it) must not see stale pointers.  The template's flat
+ * objects are read without json-c: a parser told to always use json-c must
+ * give the same kind and the same encoded entry.  Input: lines split at
  * '\n', each parsed in turn with the same parser. */
 #include "fuzz.h"
 
@@ -15,7 +17,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static struct aura_buf out = AURA_BUF_INIT;
+static struct aura_buf out = AURA_BUF_INIT, slow_out = AURA_BUF_INIT;
 
 static void check_entry(const struct aura_entry *e) {
     aura_buf_reset(&out);
@@ -29,10 +31,13 @@ static void check_entry(const struct aura_entry *e) {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size > 1 << 18)
         return 0;
-    struct omp_input in;
-    struct aura_entry e;
+    struct omp_input in, slow;
+    struct aura_entry e, e2;
     omp_input_init(&in);
+    omp_input_init(&slow);
+    slow.no_flat = true;
     aura_entry_init(&e);
+    aura_entry_init(&e2);
     const char *p = (const char *)data, *end = p + size;
     int lines = 0;
     do {
@@ -42,6 +47,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (kind != OMP_INPUT_JSON && kind != OMP_INPUT_RAW && kind != OMP_INPUT_BAD_JSON)
             fuzz_fail("omp_input_parse: unknown kind %d", (int)kind);
         check_entry(&e);
+        enum omp_input_kind kind2 = omp_input_parse(&slow, p, len, INT64_C(1764072000000000), &e2);
+        aura_buf_reset(&slow_out);
+        aura_wire_entry(&e2, NULL, "fuzz", 256, &slow_out);
+        if (kind2 != kind || slow_out.len != out.len || memcmp(slow_out.data, out.data, out.len) != 0)
+            fuzz_fail("flat reader and json-c differ: kind %d vs %d, %.*s vs %.*s", (int)kind, (int)kind2,
+                      (int)out.len, out.data, (int)slow_out.len, slow_out.data);
         p += len;
     } while (p < end && ++lines < 64);
 
@@ -54,6 +65,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     (void)omp_input_is_remote_ip((const char *)data, size);
 
     aura_entry_free(&e);
+    aura_entry_free(&e2);
     omp_input_free(&in);
+    omp_input_free(&slow);
     return 0;
 }

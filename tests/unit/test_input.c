@@ -10,6 +10,7 @@
 
 #include "../../plugin/input.h"
 #include "entry.h"
+#include "wire.h"
 #include "level.h"
 #include "tap.h"
 
@@ -221,6 +222,65 @@ int main(void) {
         omp_input_free(&in);
         omp_input_init(&in);
         free(big);
+    }
+
+    /* The template's flat objects are read without json-c: every line gives
+     * the same kind and the same encoded entry either way. */
+    {
+        static const char *const same[] = {
+            "{\"time\":\"2026-11-25T12:00:00.123456+01:00\",\"host\":\"web1\",\"fromhost_ip\":\"10.0.0.5\","
+            "\"severity\":\"3\",\"facility\":\"daemon\",\"app\":\"nginx\",\"procid\":\"812\",\"msgid\":\"-\","
+            "\"sd\":\"[meta traceId=\\\"abc\\\"]\",\"msg\":\" upstream timed out\",\"fields\":{}}",
+            "{\"time\":\"2026-11-25T12:00:00Z\",\"host\":\"\",\"fromhost_ip\":\"127.0.0.1\",\"severity\":\"warning\","
+            "\"facility\":\"local7\",\"app\":\"-\",\"procid\":\"-\",\"msgid\":\"ID47\",\"sd\":\"-\",\"msg\":\"a\",\"fields\":{ }}",
+            "{\"msg\":\"esc \\\" \\\\ \\/ \\b\\f\\n\\r\\t \\u00e9 \\u20ac \\u0041\"}",
+            "{\"msg\":\"pair \\ud83d\\ude00 lone \\ud83d\"}",
+            "{\"msg\":\"\\u0000x\"}",
+            "{\"msg\":\"\xEF\xBB\xBF" "bom\"}",
+            "{\"msg\":\"bad \xff\xfe utf8\"}",
+            "{\"msg\":\"first\",\"msg\":\"second wins\",\"severity\":\"2\",\"severity\":\"err\"}",
+            "{\"msg\":\"numbers\",\"severity\":3,\"facility\":4,\"procid\":77}",
+            "{\"msg\":\"fields\",\"fields\":{\"k\":\"v\",\"n\":1,\"msg\":\"fields\"}}",
+            "{\"msg\":\"fields not an object\",\"fields\":\"x\"}",
+            "{\"msg\":1,\"host\":true,\"app\":null,\"procid\":\"12x\"}",
+            "  {  \"msg\" :  \"spaces\" ,\n \"host\":\"h\" }  \t\r",
+            "{}",
+            "{ }",
+            "{\"msg\":\"trailing\"} x",
+            "{\"msg\":\"two\"}{\"msg\":\"objects\"}",
+            "{\"msg\":\"unterminated}",
+            "{\"msg\":\"bad escape \\x\"}",
+            "{\"msg\":\"short \\u12\"}",
+            "{\"msg\":\"raw\ttab\"}",
+            "{\"m\\u0073g\":\"escaped key\"}",
+            "{\"msg\":\"trailing comma\",}",
+            "{'msg':'single quotes'}",
+            "{\"msg\":\"x\",\"procid\":\"1234567890123456789\"}",
+            "{\"sd\":\"[x@1 a=\\\"1\\\"][y@2 traceId=\\\"t\\\"]\",\"msg\":\"sd\"}",
+            "{\"sd\":\"not sd\",\"msg\":\"sd raw\",\"fromhost_ip\":\"::ffff:127.0.0.1\"}",
+            "{\"fromhost_ip\":\"192.0.2.1\",\"host\":\"origin\",\"msg\":\"relayed\"}",
+            "[\"array\"]",
+        };
+        struct omp_input slow;
+        struct aura_entry e2;
+        struct aura_buf a = AURA_BUF_INIT, b = AURA_BUF_INIT;
+        omp_input_init(&slow);
+        slow.no_flat = true;
+        aura_entry_init(&e2);
+        for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
+            enum omp_input_kind k1 = omp_input_parse(&in, same[i], strlen(same[i]), NOW, &e);
+            enum omp_input_kind k2 = omp_input_parse(&slow, same[i], strlen(same[i]), NOW, &e2);
+            aura_buf_reset(&a);
+            aura_buf_reset(&b);
+            aura_wire_entry(&e, NULL, "test", 0, &a);
+            aura_wire_entry(&e2, NULL, "test", 0, &b);
+            CHECK(k1 == k2, "flat reader and json-c agree on the kind: %s", same[i]);
+            CHECK_STR(a.data, b.data, "flat reader and json-c encode the same entry: %s", same[i]);
+        }
+        aura_buf_free(&a);
+        aura_buf_free(&b);
+        aura_entry_free(&e2);
+        omp_input_free(&slow);
     }
 
     aura_entry_free(&e);
