@@ -47,6 +47,34 @@ static const struct {
 #undef S
 };
 
+_Static_assert(F_STANDARD <= 16, "first_of in map.h holds 16 standard fields");
+
+/* The standard field a name is, or F_EXTRA: a journal entry has 20 to 30
+ * fields, so this runs for every one of them.  Candidates by length first
+ * (no standard name is longer than 31), then one memcmp. */
+static int standard_kind(const char *name, size_t len) {
+    static signed char by_len[32][3];
+    static bool ready;
+    if (!ready) {
+        memset(by_len, -1, sizeof(by_len));
+        for (int k = 0; k < F_STANDARD; k++)
+            for (int i = 0; i < 3; i++)
+                if (by_len[standard[k].len][i] < 0) {
+                    by_len[standard[k].len][i] = (signed char)k;
+                    break;
+                }
+        ready = true;
+    }
+    if (len >= 32)
+        return F_EXTRA;
+    for (int i = 0; i < 3 && by_len[len][i] >= 0; i++) {
+        int k = by_len[len][i];
+        if (memcmp(standard[k].name, name, len) == 0)
+            return k;
+    }
+    return F_EXTRA;
+}
+
 /* A kept value: offsets into the arena, which may move while fields are added. */
 struct jr_map_field {
     int kind;
@@ -116,6 +144,7 @@ void jr_map_set_fields(struct jr_map *m, char *const *fields, bool all) {
 void jr_map_begin(struct jr_map *m) {
     aura_buf_reset(&m->arena);
     m->n_kept = 0;
+    memset(m->first_of, 0, sizeof(m->first_of));
     m->pid = -1;
     m->own_identifier = false;
     m->boot_id[0] = '\0';
@@ -127,6 +156,8 @@ static struct jr_map_field *keep(struct jr_map *m, int kind, const char *val, si
         m->cap_kept = m->cap_kept ? 2 * m->cap_kept : 32;
         m->kept = aura_realloc(m->kept, m->cap_kept * sizeof(*m->kept));
     }
+    if (kind < F_STANDARD && !m->first_of[kind])
+        m->first_of[kind] = (uint32_t)(m->n_kept + 1);
     f = &m->kept[m->n_kept++];
     f->kind = kind;
     f->key_off = 0;
@@ -138,10 +169,7 @@ static struct jr_map_field *keep(struct jr_map *m, int kind, const char *val, si
 }
 
 static const struct jr_map_field *find_kind(const struct jr_map *m, int kind) {
-    for (size_t i = 0; i < m->n_kept; i++)
-        if (m->kept[i].kind == kind)
-            return &m->kept[i];
-    return NULL;
+    return m->first_of[kind] ? &m->kept[m->first_of[kind] - 1] : NULL;
 }
 
 /* Decimal digits only, no sign, no overflow; -1 otherwise. */
@@ -172,11 +200,7 @@ void jr_map_add(struct jr_map *m, const void *data, size_t len) {
     val = eq + 1;
     vlen = len - nlen - 1;
 
-    for (int k = 0; k < F_STANDARD; k++)
-        if (standard[k].len == nlen && memcmp(standard[k].name, d, nlen) == 0) {
-            kind = k;
-            break;
-        }
+    kind = standard_kind(d, nlen);
 
     if (kind != F_EXTRA && !find_kind(m, kind)) {
         keep(m, kind, val, vlen);

@@ -33,6 +33,7 @@ struct jr_map {
     struct aura_buf arena;        /* copies of the kept values and extra keys */
     struct jr_map_field *kept;    /* what was kept, as offsets into arena */
     size_t n_kept, cap_kept;
+    uint32_t first_of[16];        /* per standard field: 1 + its index in kept, 0 when absent */
     struct aura_entry entry;
     /* facts about the last entry, for the reader */
     int64_t pid;                  /* _PID, -1 when absent */

@@ -25,6 +25,8 @@ static void add_pair(struct aura_global *g, size_t cap, const char *key, const c
     p->key = aura_strdup(key);
     p->value = aura_strdup(value);
     p->host_key = host_key;
+    /* the same bytes go into every entry: encode them once */
+    p->enc = aura_wire_pair(key, value, &p->enc_len);
 }
 
 struct aura_global *aura_global_new(const struct aura_settings *cfg, const struct aura_host *host) {
@@ -55,6 +57,7 @@ void aura_global_free(struct aura_global *g) {
     for (size_t i = 0; i < g->n_pairs; i++) {
         free(g->pairs[i].key);
         free(g->pairs[i].value);
+        free(g->pairs[i].enc);
     }
     free(g->pairs);
     free(g->relay);

@@ -23,6 +23,14 @@ static void write_pair(struct aura_buf *out, const char *key, const char *value,
     aura_json_cstring(out, value);
 }
 
+char *aura_wire_pair(const char *key, const char *value, size_t *len) {
+    struct aura_buf b = AURA_BUF_INIT;
+    bool first = true;
+    write_pair(&b, key, value, &first);
+    *len = b.len;
+    return aura_buf_steal(&b);
+}
+
 void aura_wire_global_merged(struct aura_buf *out, const struct aura_entry *e, const struct aura_global *g,
                               bool *first) {
     if (!g)
@@ -36,7 +44,14 @@ void aura_wire_global_merged(struct aura_buf *out, const struct aura_entry *e, c
             continue; /* the bridge's own "relay" below */
         if (aura_entry_has(e, p->key))
             continue; /* per-entry wins */
-        write_pair(out, p->key, p->value, first);
+        if (p->enc) {
+            if (!*first)
+                aura_buf_putc(out, ',');
+            *first = false;
+            aura_buf_append(out, p->enc, p->enc_len);
+        } else {
+            write_pair(out, p->key, p->value, first);
+        }
     }
     if (relay && !aura_entry_has(e, KEY_RELAY))
         write_pair(out, KEY_RELAY, g->relay, first);

@@ -39,6 +39,8 @@ struct aura_global_pair {
     char *key;
     char *value;
     bool host_key; /* describes the bridge's host: dropped for relayed entries */
+    char *enc;     /* "key":"value" (aura_wire_pair), written as is; NULL: encoded each time */
+    size_t enc_len;
 };
 
 struct aura_global {
@@ -63,6 +65,10 @@ bool aura_wire_reserved_key(const char *key);
  * newline of the message is stripped.  global may be NULL. */
 void aura_wire_entry(const struct aura_entry *e, const struct aura_global *global, const char *environment,
                      size_t max_message_bytes, struct aura_buf *out);
+
+/* "key":"value" as a metadata member, newly allocated (*len: its length):
+ * global pairs are encoded once, not per entry. */
+char *aura_wire_pair(const char *key, const char *value, size_t *len);
 
 /* Write the merged global metadata members of e (no braces), separated by
  * commas, beginning with a comma unless *first; updates *first. */
