@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <json-c/json.h>
 
@@ -84,6 +85,28 @@ int main(void) {
         CHECK_INT(r, times[i].ret, "time '%s' parse result", times[i].s);
         if (r == 0)
             CHECK_INT(t, times[i].us, "time '%s' value", times[i].s);
+    }
+
+    /* the date arithmetic agrees with timegm, day overflow and leap seconds included */
+    {
+        int bad = 0, n = 0;
+        for (int year = 1900; year <= 2400; year += 7)
+            for (int mon = 1; mon <= 12; mon++)
+                for (int day = 1; day <= 31; day += 3) {
+                    char s[40];
+                    int sec = (day * 7) % 61; /* 0..60 */
+                    struct tm tm = {.tm_year = year - 1900, .tm_mon = mon - 1, .tm_mday = day, .tm_hour = day % 24,
+                                    .tm_min = (mon * 5) % 60, .tm_sec = sec};
+                    snprintf(s, sizeof(s), "%04d-%02d-%02dT%02d:%02d:%02dZ", year, mon, day, day % 24, (mon * 5) % 60,
+                             sec);
+                    t = 0;
+                    n++;
+                    if (omp_input_parse_time(s, strlen(s), &t) != 0 || t != (int64_t)timegm(&tm) * 1000000) {
+                        if (bad++ < 3)
+                            printf("# %s: %lld, timegm %lld\n", s, (long long)t, (long long)timegm(&tm) * 1000000);
+                    }
+                }
+        CHECK(bad == 0, "%d dates from 1900 to 2400 give timegm's value (%d differ)", n, bad);
     }
 
     /* --- remote ip ---------------------------------------------------- */
