@@ -7,7 +7,9 @@
  * becomes committable: everything up to its cursor was delivered.  The
  * committable cursor is written to the state file at most once per
  * interval (and when the program ends), never when the file already holds
- * it; a failed write is tried again an interval later.
+ * it; a failed write is tried again an interval later.  auralog-journald
+ * uses interval 0: a write after every acknowledgement that moves the
+ * cursor (write + rename; it fsyncs at most once a second itself).
  *
  * No I/O here: the reader asks when to write, writes, and reports back. */
 #pragma once

@@ -5,8 +5,10 @@
  * submits up to BURST entries, then records a checkpoint (the forwarder's
  * last seq, the journal cursor of the last entry read).  When the forwarder
  * acknowledges up to a watermark, the newest checkpoint at or below it
- * becomes the cursor to save; the state file is written at most once a
- * second, and on shutdown.  Entries skipped by filters count as read, so
+ * becomes the cursor to save: the state file is rewritten (write + rename)
+ * after every acknowledgement that moves it, so a kill -9 re-sends at most
+ * what was in flight plus one checkpoint interval; it is fsynced at most once
+ * a second (power loss), and on shutdown.  Entries skipped by filters count as read, so
  * the cursor moves past them too.  At the end of the journal the reader
  * sleeps on sd-journal's inotify fd; while the forwarder is full it stops
  * watching that fd until the forwarder says there is room. */
@@ -33,7 +35,8 @@
 #include "state.h"
 
 #define BURST 512                      /* entries per loop turn */
-#define STATE_INTERVAL_US 1000000ULL   /* at most one state write per second while busy */
+#define CHECKPOINT_EVERY 100           /* entries between two cursors kept for the state file */
+#define SYNC_INTERVAL_US 1000000ULL    /* at most one fsync of the state file per second */
 /* The journal is the buffer: read ahead of delivery only enough to keep
  * batches full (a few batches), however large max_queue_entries is.  Keeps
  * memory small on a big backlog and bounds duplicates after a crash. */
@@ -51,6 +54,9 @@ struct jr {
 
     struct jr_checkpoints checkpoints; /* which cursor may be saved, and when */
     size_t since_checkpoint;  /* entries handled since the last checkpoint */
+    uint64_t last_sync_us;    /* when the state file was last made durable */
+    uint64_t retry_us;        /* a write failed: the next attempt not before */
+    bool unsynced;            /* the state file was replaced without fsync since */
 
     struct aura_timer burst_timer, state_timer, watchdog_timer, journal_timer;
     uint64_t watchdog_us;
@@ -83,20 +89,36 @@ static int jr_apply(struct aura_app *app, struct aura_settings *cfg, char *err, 
 
 /* --- cursor commit -------------------------------------------------------- */
 
-static void write_state(struct jr *jr) {
+/* Write the committable cursor at once with write + rename; fsync too when
+ * durable or when the last fsync is a second old, else the state timer
+ * fsyncs within the second. */
+static void write_state(struct jr *jr, bool durable) {
     const char *cursor = jr_checkpoints_committable(&jr->checkpoints);
+    uint64_t now;
+    int r;
     if (!jr->state_file || !cursor)
         return;
-    int r = jr_state_write(jr->state_file, cursor);
-    jr_checkpoints_written(&jr->checkpoints, r, aura_now_us());
+    now = aura_now_us();
+    durable = durable || jr->last_sync_us == 0 || now >= jr->last_sync_us + SYNC_INTERVAL_US;
+    r = durable ? jr_state_write(jr->state_file, cursor) : jr_state_write_fast(jr->state_file, cursor);
+    jr_checkpoints_written(&jr->checkpoints, r, now);
     if (r < 0) {
         aura_log_limited(&jr->rl_state, AURA_LOG_ERR, "cannot write state file %s: %s; will retry",
                          jr->state_file, strerror(-r));
-        aura_loop_timer_arm(jr->app->loop, &jr->state_timer,
-                            jr->checkpoints.last_write_us + jr->checkpoints.interval_us);
+        jr->retry_us = now + SYNC_INTERVAL_US;
+        aura_loop_timer_arm(jr->app->loop, &jr->state_timer, jr->retry_us);
         return;
     }
+    jr->retry_us = 0;
     jr->n_state_writes++;
+    if (durable) {
+        jr->last_sync_us = now;
+        jr->unsynced = false;
+    } else {
+        jr->unsynced = true;
+        if (!jr->state_timer.armed)
+            aura_loop_timer_arm(jr->app->loop, &jr->state_timer, jr->last_sync_us + SYNC_INTERVAL_US);
+    }
 }
 
 static void schedule_write(struct jr *jr) {
@@ -106,15 +128,27 @@ static void schedule_write(struct jr *jr) {
     now = aura_now_us();
     if (!jr_checkpoints_due(&jr->checkpoints, now, &when))
         return;
-    if (when <= now)
-        write_state(jr);
-    else if (!jr->state_timer.armed)
-        aura_loop_timer_arm(jr->app->loop, &jr->state_timer, when);
+    if (jr->retry_us > now)
+        return; /* the state timer tries again */
+    write_state(jr, false);
 }
 
+/* A write failed (try again), or the file was replaced without fsync. */
 static void on_state_timer(struct aura_loop *loop, void *userdata) {
+    struct jr *jr = userdata;
     (void)loop;
-    write_state(userdata);
+    if (jr_checkpoints_committable(&jr->checkpoints)) {
+        jr->retry_us = 0;
+        write_state(jr, true);
+    } else if (jr->unsynced && jr->state_file) {
+        int r = jr_state_sync(jr->state_file);
+        jr->last_sync_us = aura_now_us();
+        if (r < 0)
+            aura_log_limited(&jr->rl_state, AURA_LOG_ERR, "cannot fsync state file %s: %s", jr->state_file,
+                             strerror(-r));
+        else
+            jr->unsynced = false;
+    }
 }
 
 /* Every checkpoint at or below the watermark is acknowledged: the newest becomes committable. */
@@ -263,7 +297,10 @@ static void burst(struct jr *jr) {
             aura_log_limited(&jr->rl_submit, AURA_LOG_ERR, "a journal entry could not be queued (%s); skipped",
                              strerror(-r));
         jr->pending = false;
-        jr->since_checkpoint++;
+        /* a cursor every CHECKPOINT_EVERY entries: how far the saved one may
+         * trail the acknowledgements (the duplicates of a crash) */
+        if (++jr->since_checkpoint >= CHECKPOINT_EVERY)
+            checkpoint(jr);
     }
     if (!jr->pending)
         checkpoint(jr);
@@ -363,7 +400,8 @@ static int jr_start(struct aura_app *app) {
         else if (r < 0 && r != -ENOENT)
             return aura_log_errno(r, AURA_LOG_ERR, "cannot read state file %s: %s", jr->state_file, strerror(-r));
     }
-    jr_checkpoints_init(&jr->checkpoints, STATE_INTERVAL_US, cursor);
+    /* interval 0: the cursor is written after every acknowledgement that moves it */
+    jr_checkpoints_init(&jr->checkpoints, 0, cursor);
 
     r = jr_reader_open(&src, &filter, &jr->reader);
     if (r < 0) {
@@ -416,7 +454,9 @@ static void jr_finish(struct aura_app *app) {
     if (app->fwd)
         advance(jr, aura_forwarder_watermark(app->fwd));
     if (jr_checkpoints_committable(&jr->checkpoints))
-        write_state(jr);
+        write_state(jr, true);
+    else if (jr->unsynced && jr->state_file)
+        (void)jr_state_sync(jr->state_file);
     if (jr->fd >= 0)
         aura_loop_remove_fd(app->loop, jr->fd);
     jr->fd = -1;

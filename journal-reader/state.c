@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,9 +73,21 @@ static void dir_of(const char *path, char *dir, size_t size) {
         snprintf(dir, size, "%.*s", (int)(slash - path), path);
 }
 
-int jr_state_write(const char *path, const char *cursor) {
-    char tmp[PATH_MAX], dir[PATH_MAX];
-    int fd, dfd, r;
+static int fsync_dir_of(const char *path) {
+    char dir[PATH_MAX];
+    int dfd, r;
+    dir_of(path, dir, sizeof(dir));
+    dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return -errno;
+    r = fsync(dfd) < 0 ? -errno : 0;
+    close(dfd);
+    return r;
+}
+
+static int state_write(const char *path, const char *cursor, bool sync) {
+    char tmp[PATH_MAX];
+    int fd, r;
 
     if (strlen(cursor) + sizeof(STATE_PREFIX) + 1 > STATE_MAX || strpbrk(cursor, "\n\r"))
         return -EINVAL;
@@ -88,7 +101,7 @@ int jr_state_write(const char *path, const char *cursor) {
         r = write_all(fd, cursor, strlen(cursor));
     if (r == 0)
         r = write_all(fd, "\n", 1);
-    if (r == 0 && fsync(fd) < 0)
+    if (r == 0 && sync && fsync(fd) < 0)
         r = -errno;
     if (close(fd) < 0 && r == 0)
         r = -errno;
@@ -98,12 +111,25 @@ int jr_state_write(const char *path, const char *cursor) {
         unlink(tmp);
         return r;
     }
-    dir_of(path, dir, sizeof(dir));
-    dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0)
+    return sync ? fsync_dir_of(path) : 0;
+}
+
+int jr_state_write(const char *path, const char *cursor) {
+    return state_write(path, cursor, true);
+}
+
+int jr_state_write_fast(const char *path, const char *cursor) {
+    return state_write(path, cursor, false);
+}
+
+int jr_state_sync(const char *path) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC), r;
+    if (fd < 0)
         return -errno;
-    r = fsync(dfd) < 0 ? -errno : 0;
-    close(dfd);
+    r = fsync(fd) < 0 ? -errno : 0;
+    close(fd);
+    if (r == 0)
+        r = fsync_dir_of(path);
     return r;
 }
 

@@ -15,6 +15,12 @@ int jr_state_read(const char *path, char **ret);
 
 /* Replace the state with cursor, atomically and durably. */
 int jr_state_write(const char *path, const char *cursor);
+/* The same without the fsyncs: write + rename is atomic and survives the
+ * process being killed (the page cache keeps it), not a power loss. */
+int jr_state_write_fast(const char *path, const char *cursor);
+/* Make what jr_state_write_fast() left durable: fsync the file and its
+ * directory. */
+int jr_state_sync(const char *path);
 
 /* Can a state file be created at path (its directory exists and is writable)?
  * 0 or negative errno. */

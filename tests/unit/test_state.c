@@ -64,6 +64,14 @@ int main(void) {
     CHECK_STR(c, "s=abc;i=20", "newest cursor wins");
     free(c);
     c = NULL;
+    /* after every acknowledgement: write + rename, fsync later */
+    CHECK_INT(jr_state_write_fast(path, "s=abc;i=21"), 0, "fast write");
+    CHECK_INT(jr_state_read(path, &c), 0, "read back after a fast write");
+    CHECK_STR(c, "s=abc;i=21", "the fast write replaced the cursor");
+    free(c);
+    c = NULL;
+    CHECK_INT(jr_state_sync(path), 0, "sync after the fast write");
+    CHECK_INT(jr_state_write_fast(path, "a\nb"), -EINVAL, "fast write refuses a cursor with a newline too");
     CHECK_INT(count_entries(), 1, "no temp file left behind");
     {
         char buf[128] = "";
@@ -73,7 +81,7 @@ int main(void) {
                 buf[0] = '\0';
             fclose(f);
         }
-        CHECK_STR(buf, "LAST_CURSOR=s=abc;i=20\n", "file format is LAST_CURSOR=...");
+        CHECK_STR(buf, "LAST_CURSOR=s=abc;i=21\n", "file format is LAST_CURSOR=... (the fast write too)");
     }
     CHECK_INT(jr_state_write(path, "a\nb"), -EINVAL, "a cursor with a newline is refused");
 
