@@ -95,15 +95,18 @@ void aura_settings_print(const struct aura_settings *cfg, FILE *f);
  * own and registers the table before the configuration is loaded (struct
  * aura_frontend.settings does it for aura_app_main):
  *
+ *     struct tail_settings { char *path; double poll; };
  *     static const struct aura_setting rows[] = {
- *         {"journal", "state_file", AURA_SETTING_STRING, offsetof(struct jr_settings, state_file),
- *          "/var/lib/auralog/journal.cursor"},
- *         ...
+ *         AURA_SETTING_ROW("tail", "path", AURA_SETTING_STRING, offsetof(struct tail_settings, path),
+ *                          "/var/log/app.log"),
+ *         AURA_SETTING_ROW("tail", "poll", AURA_SETTING_SECONDS, offsetof(struct tail_settings, poll), "1"),
  *     };
- *     const struct aura_settings_table jr_settings_table = {rows, N, sizeof(struct jr_settings), check};
- *     aura_settings_register(&jr_settings_table);
+ *     const struct aura_settings_table tail_table = {rows, 2, sizeof(struct tail_settings), check};
+ *     aura_settings_register(&tail_table);
  *     ...
- *     const struct jr_settings *js = aura_settings_values(cfg, &jr_settings_table);
+ *     const struct tail_settings *ts = aura_settings_values(cfg, &tail_table);
+ *
+ * (journal-reader/journal_settings.c is the real one: [journal].)
  *
  * Each load allocates the struct zeroed, sets every default through the same
  * parser as the file, and frees it with the configuration.  The rows get the
@@ -135,8 +138,8 @@ struct aura_setting_name {
 };
 
 struct aura_setting {
-    const char *section; /* "journal" */
-    const char *key;     /* "state_file" */
+    const char *section; /* "delivery" */
+    const char *key;     /* "timeout" */
     enum aura_setting_type type;
     size_t offset;       /* of the value in the table's struct */
     const char *def;     /* the default as it would be written in the file; NULL: none */
@@ -150,7 +153,8 @@ struct aura_setting {
     void (*release)(void *slot);
 };
 
-/* One row: AURA_SETTING_ROW("journal", "start", AURA_SETTING_ENUM, offsetof(...), "tail", .names = N) */
+/* One row: AURA_SETTING_ROW("delivery", "timeout", AURA_SETTING_SECONDS, offsetof(...), "30"), and
+ * after the default the fields a type needs: .min = 1, .names = NAMES, .parse = ..., .print = ... */
 #define AURA_SETTING_ROW(sec, k, t, off, d, ...) \
     { .section = (sec), .key = (k), .type = (t), .offset = (off), .def = (d), __VA_ARGS__ }
 
