@@ -131,7 +131,7 @@ struct jr_settings *jr_settings_of(const struct aura_settings *cfg) {
 
 /* ---- command line --------------------------------------------------------- */
 
-enum { OPT_ONCE = 256, OPT_DIRECTORY, OPT_FILE, OPT_NAMESPACE, OPT_STATE_FILE, OPT_START };
+enum { OPT_ONCE = 256, OPT_DIRECTORY, OPT_FILE, OPT_NAMESPACE, OPT_STATE_FILE, OPT_START, OPT_TIMEOUT };
 
 const struct option jr_cli_options[] = {
     {"once", no_argument, NULL, OPT_ONCE},
@@ -140,11 +140,16 @@ const struct option jr_cli_options[] = {
     {"namespace", required_argument, NULL, OPT_NAMESPACE},
     {"state-file", required_argument, NULL, OPT_STATE_FILE},
     {"start", required_argument, NULL, OPT_START},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {0},
 };
 
 const char jr_cli_help[] =
     "      --once          forward up to the current end of the journal, wait for delivery, exit\n"
+    "                      (0 when everything read was acknowledged, else 1)\n"
+    "      --timeout SECONDS\n"
+    "                      with --once: stop after SECONDS, saving what was acknowledged\n"
+    "                      (exit 1 when that was not everything)\n"
     "      --directory DIR read the journal files in DIR\n"
     "      --file FILE     read this journal file (repeatable)\n"
     "      --namespace NS  read the journal namespace NS\n"
@@ -157,7 +162,7 @@ static void replace(char **slot, const char *value) {
     *slot = value ? aura_strdup(value) : NULL;
 }
 
-int jr_cli_parse(struct jr_cli *cli, int opt, const char *arg) {
+int jr_cli_parse(struct jr_cli *cli, int opt, const char *arg, char *err, size_t errlen) {
     switch (opt) {
     case OPT_ONCE:
         cli->once = true;
@@ -179,10 +184,20 @@ int jr_cli_parse(struct jr_cli *cli, int opt, const char *arg) {
     case OPT_START:
         cli->start = aura_setting_enum_value(start_names, arg);
         if (cli->start < 0) {
-            fprintf(stderr, "%s: --start: must be head, tail or boot, got \"%s\"\n", aura_log_program(), arg);
+            snprintf(err, errlen, "--start: must be head, tail or boot, got \"%.100s\"", arg);
             return -EINVAL;
         }
         return 0;
+    case OPT_TIMEOUT: {
+        char *end;
+        errno = 0;
+        cli->timeout = strtod(arg, &end);
+        if (errno || end == arg || *end || !(cli->timeout > 0) || cli->timeout > 31536000.0) {
+            snprintf(err, errlen, "--timeout: must be a number of seconds > 0, got \"%.100s\"", arg);
+            return -EINVAL;
+        }
+        return 0;
+    }
     default:
         return -EINVAL;
     }
@@ -194,6 +209,10 @@ int jr_cli_apply(const struct jr_cli *cli, struct aura_settings *cfg, char *err,
 
     if (sources > 1) {
         snprintf(err, errlen, "--directory, --file and --namespace are mutually exclusive");
+        return -EINVAL;
+    }
+    if (cli->timeout > 0 && !cli->once) {
+        snprintf(err, errlen, "--timeout only applies to --once");
         return -EINVAL;
     }
     if (sources == 1) {

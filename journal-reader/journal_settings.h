@@ -53,6 +53,7 @@ struct jr_cli {
     char **files; /* NULL-terminated, NULL when none */
     size_t n_files;
     int start; /* enum jr_start, -1: from the configuration */
+    double timeout; /* --timeout: seconds --once may take, 0: no limit */
 };
 
 #define JR_CLI_INIT {.start = -1}
@@ -61,8 +62,9 @@ struct jr_cli {
 extern const struct option jr_cli_options[];
 extern const char jr_cli_help[];
 
-/* One option from jr_cli_options: 0, or -EINVAL (after saying why on stderr). */
-int jr_cli_parse(struct jr_cli *cli, int opt, const char *arg);
+/* One option from jr_cli_options: 0, or -EINVAL with why in err (one line,
+ * e.g. --start: must be head, tail or boot, got "middle"). */
+int jr_cli_parse(struct jr_cli *cli, int opt, const char *arg, char *err, size_t errlen);
 
 /* Apply the command line to cfg's [journal] values; checks what only the two
  * together tell (one journal source).  0, or -EINVAL with one line in err. */

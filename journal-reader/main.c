@@ -58,7 +58,7 @@ struct jr {
     uint64_t retry_us;        /* a write failed: the next attempt not before */
     bool unsynced;            /* the state file was replaced without fsync since */
 
-    struct aura_timer burst_timer, state_timer, watchdog_timer, journal_timer;
+    struct aura_timer burst_timer, state_timer, watchdog_timer, journal_timer, once_timer;
     uint64_t watchdog_us;
     int fd;
     short fd_events;
@@ -67,7 +67,8 @@ struct jr {
     uint64_t window; /* at most this many entries submitted and not yet acknowledged */
     bool at_end;
     bool stopped;
-    bool draining;
+    bool draining;  /* --once reached the end of the journal */
+    bool timed_out; /* --once --timeout expired */
 
     uint64_t n_read, n_self, n_state_writes;
     uint64_t n_lost;             /* journal entries vacuumed before they were read */
@@ -79,7 +80,7 @@ static struct jr jr_global = {.cli = JR_CLI_INIT, .fd = -1};
 
 static int jr_parse_option(struct aura_app *app, int opt, const char *arg) {
     struct jr *jr = app->userdata;
-    return jr_cli_parse(&jr->cli, opt, arg);
+    return jr_cli_parse(&jr->cli, opt, arg, app->opt_error, sizeof app->opt_error);
 }
 
 static int jr_apply(struct aura_app *app, struct aura_settings *cfg, char *err, size_t errlen) {
@@ -354,6 +355,20 @@ static void on_watchdog(struct aura_loop *loop, void *userdata) {
 
 /* --- life cycle ----------------------------------------------------------- */
 
+static void jr_stop(struct aura_app *app);
+
+/* --once --timeout: stop now; jr_finish saves what was acknowledged and sets
+ * the exit status. */
+static void on_once_timeout(struct aura_loop *loop, void *userdata) {
+    struct jr *jr = userdata;
+    jr->timed_out = true;
+    aura_log(AURA_LOG_WARNING, "--timeout: %g s passed%s; stopping", jr->cli.timeout,
+             jr->draining ? " waiting for acknowledgements" : " before the end of the journal was read");
+    jr->app->stopping = true;
+    jr_stop(jr->app);
+    aura_loop_quit(loop);
+}
+
 static int jr_start(struct aura_app *app) {
     struct jr *jr = app->userdata;
     const struct aura_settings *cfg = app->cfg;
@@ -371,6 +386,7 @@ static int jr_start(struct aura_app *app) {
     aura_timer_init(&jr->state_timer, on_state_timer, jr);
     aura_timer_init(&jr->watchdog_timer, on_watchdog, jr);
     aura_timer_init(&jr->journal_timer, on_journal_timer, jr);
+    aura_timer_init(&jr->once_timer, on_once_timeout, jr);
     jr_map_init(&jr->map);
     jr_map_set_fields(&jr->map, js->fields.names, js->fields.all);
     jr->window = (uint64_t)cfg->max_batch_entries * WINDOW_BATCHES;
@@ -428,6 +444,8 @@ static int jr_start(struct aura_app *app) {
     if (sd_watchdog_enabled(0, &jr->watchdog_us) > 0 && jr->watchdog_us > 0)
         aura_loop_timer_arm(app->loop, &jr->watchdog_timer, aura_now_us() + jr->watchdog_us / 2);
 
+    if (jr->cli.once && jr->cli.timeout > 0)
+        aura_loop_timer_arm(app->loop, &jr->once_timer, aura_now_us() + (uint64_t)(jr->cli.timeout * 1e6));
     aura_loop_timer_arm(app->loop, &jr->burst_timer, aura_now_us());
     sd_notify(0, "READY=1\nSTATUS=Forwarding journal entries");
     return 0;
@@ -457,6 +475,20 @@ static void jr_finish(struct aura_app *app) {
         write_state(jr, true);
     else if (jr->unsynced && jr->state_file)
         (void)jr_state_sync(jr->state_file);
+    /* SPEC §8: --once exits 0 only when everything it read was acknowledged;
+     * stopped (signal, --timeout) before that, or before the end, it exits 1 */
+    if (jr->cli.once && app->fwd) {
+        uint64_t left = unacked(jr) + (jr->pending ? 1 : 0);
+        if (left > 0 || !jr->draining) {
+            if (left > 0)
+                aura_log(AURA_LOG_ERR, "--once: stopped with %" PRIu64 " %s not acknowledged%s", left,
+                         left == 1 ? "entry" : "entries", jr->state_file ? " (the state file keeps the last acknowledged position)" : "");
+            else
+                aura_log(AURA_LOG_ERR, "--once: stopped before the end of the journal was read");
+            app->exit_code = 1;
+        }
+    }
+    aura_loop_timer_disarm(app->loop, &jr->once_timer);
     if (jr->fd >= 0)
         aura_loop_remove_fd(app->loop, jr->fd);
     jr->fd = -1;
@@ -507,7 +539,7 @@ static void jr_stats(struct aura_app *app, char *out, size_t size) {
 static const struct aura_frontend journald_frontend = {
     .program = "auralog-journald",
     .synopsis = "[--config FILE] [--check] [--once] [--stdout] [--directory DIR | --file FILE... | --namespace NS] "
-                "[--state-file FILE] [--start head|tail|boot] [--verbose]",
+                "[--state-file FILE] [--start head|tail|boot] [--timeout SECONDS] [--verbose]",
     .help = jr_cli_help,
     .options = jr_cli_options,
     .settings = &jr_settings_table,

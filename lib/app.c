@@ -208,7 +208,8 @@ static void grace_expired(struct aura_loop *loop, void *userdata) {
     struct aura_stats st;
     aura_forwarder_get_stats(s->app.fwd, &st);
     if (st.backlog)
-        aura_log(AURA_LOG_WARNING, "stopping with %zu entries not acknowledged by the endpoint", st.backlog);
+        aura_log(AURA_LOG_WARNING, "stopping with %zu %s not acknowledged by the endpoint", st.backlog,
+                 st.backlog == 1 ? "entry" : "entries");
     aura_loop_quit(loop);
 }
 
@@ -447,9 +448,13 @@ int aura_app_main(const struct aura_frontend *fe, int argc, char **argv) {
             goto out_opts;
         }
         default:
+            app->opt_error[0] = '\0';
             if (!fe->parse_option || fe->parse_option(app, opt, optarg) < 0) {
                 char what[256];
-                snprintf(what, sizeof what, "invalid value for option '%s'", argv[optind - 1]);
+                if (app->opt_error[0])
+                    snprintf(what, sizeof what, "%s", app->opt_error);
+                else
+                    snprintf(what, sizeof what, "invalid value for option '%s'", argv[optind - 1]);
                 rc = usage_error(fe, what);
                 goto out_opts;
             }

@@ -29,8 +29,9 @@ struct aura_frontend {
     enum aura_full_policy full_policy;
     void *userdata;
 
-    /* A front-end option from options[]: 0, or -EINVAL after printing nothing
-     * (the app prints usage).  May record into userdata. */
+    /* A front-end option from options[]: 0, or -EINVAL after printing nothing;
+     * the app prints one usage error: app->opt_error when the front end wrote
+     * why there, else "invalid value for option".  May record into userdata. */
     int (*parse_option)(struct aura_app *app, int opt, const char *arg);
     /* After a configuration is loaded (at start, also for --check, and on
      * SIGHUP before reload()): apply command-line overrides into cfg, which
@@ -70,6 +71,7 @@ struct aura_app {
     struct aura_forwarder *fwd;
     bool stopping;            /* a stop was requested */
     int exit_code;
+    char opt_error[256];      /* parse_option: why its value is invalid (one line, no program name) */
 };
 
 int aura_app_main(const struct aura_frontend *fe, int argc, char **argv);

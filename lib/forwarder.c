@@ -48,6 +48,7 @@ struct lane {
     unsigned attempt;
     struct aura_timer retry_timer;
     uint64_t failing_since_us;
+    bool recovery_logged; /* still failing, but the other lane already logged the recovery */
     bool fault_reported;
     struct aura_ratelimit rl_fail;
 };
@@ -138,9 +139,19 @@ static void lane_succeeded(struct lane *l) {
     f->st.acked += r->end - r->start;
     f->st.bytes += l->body.len;
     if (l->failing_since_us) {
-        uint64_t secs = (aura_now_us() - l->failing_since_us) / 1000000u;
-        aura_log(AURA_LOG_NOTICE, "delivery to %s recovered after %llu s", f->cfg->endpoint,
-                 (unsigned long long)secs);
+        /* one line per outage: when the other lane fails too, the first lane
+         * to recover says it for both and the other one stays quiet */
+        struct lane *other = l == &f->normal ? &f->urgent : &f->normal;
+        if (l->recovery_logged) {
+            l->recovery_logged = false;
+        } else {
+            uint64_t since = l->failing_since_us;
+            if (other->failing_since_us && other->failing_since_us < since)
+                since = other->failing_since_us;
+            aura_log(AURA_LOG_NOTICE, "delivery to %s recovered after %.1f s", f->cfg->endpoint,
+                     (double)(aura_now_us() - since) / 1e6);
+            other->recovery_logged = other->failing_since_us != 0;
+        }
     }
     l->failing_since_us = 0;
     l->fault_reported = false;
@@ -280,9 +291,10 @@ static void lane_failed(struct lane *l, const struct aura_response *resp) {
     } else {
         delay = backoff_us(l);
         aura_log_limited(&l->rl_fail, AURA_LOG_WARNING,
-                         "%s%s: %s; retrying %zu entries in %.1f s (attempt %u, %zu entries held)", f->cfg->endpoint,
-                         l->path, why, cur_range(l)->end - cur_range(l)->start, (double)delay / 1e6, l->attempt,
-                         f->q.n_live);
+                         "%s%s: %s; retrying %zu %s in %.1f s (attempt %u, %zu %s held)", f->cfg->endpoint,
+                         l->path, why, cur_range(l)->end - cur_range(l)->start,
+                         cur_range(l)->end - cur_range(l)->start == 1 ? "entry" : "entries", (double)delay / 1e6,
+                         l->attempt, f->q.n_live, f->q.n_live == 1 ? "entry" : "entries");
     }
     if (resp->retry_after_us >= 0 && (uint64_t)resp->retry_after_us > delay)
         delay = (uint64_t)resp->retry_after_us;

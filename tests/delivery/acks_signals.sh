@@ -76,7 +76,7 @@ ok "retrying after EOF" wait_until 10 _ge 4 _n500
 kill -TERM "$FEED_PID"
 feed_wait_exit 8
 is "SIGTERM after EOF while retrying: exit 0 within the grace period" "$FEED_RC" 0
-ok "and says 1 entry was not acknowledged" grep -q "stopping with 1 entries not acknowledged" "$FEED_ERR"
+ok "and says 1 entry was not acknowledged" grep -q "stopping with 1 entry not acknowledged" "$FEED_ERR"
 if [ "$FEED_RC" = 124 ]; then
     kill -TERM "$FEED_PID" 2>/dev/null # second stop signal: exits at once
     feed_wait_exit 3
