@@ -34,6 +34,7 @@ journal_tests = \
 	tests/journal/gap.sh \
 	tests/journal/service.sh \
 	tests/journal/once.sh \
+	tests/journal/foreign.sh \
 	tests/journal/chaos.sh
 TESTS += $(journal_tests)
 dist_check_SCRIPTS += $(journal_tests)

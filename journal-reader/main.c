@@ -25,6 +25,7 @@
 
 #include "app.h"
 #include "checkpoint.h"
+#include "host.h"
 #include "journal_settings.h"
 #include "buf.h"
 #include "log.h"
@@ -389,6 +390,13 @@ static int jr_start(struct aura_app *app) {
     aura_timer_init(&jr->once_timer, on_once_timeout, jr);
     jr_map_init(&jr->map);
     jr_map_set_fields(&jr->map, js->fields.names, js->fields.all);
+    {
+        struct aura_host *own = app->host ? NULL : aura_host_new(NULL);
+        const struct aura_host *h = app->host ? app->host : own;
+        if (h && h->machine_id)
+            snprintf(jr->map.own_machine_id, sizeof jr->map.own_machine_id, "%s", h->machine_id);
+        aura_host_free(own);
+    }
     jr->window = (uint64_t)cfg->max_batch_entries * WINDOW_BATCHES;
     if (jr->window < WINDOW_MIN)
         jr->window = WINDOW_MIN;

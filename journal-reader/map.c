@@ -18,6 +18,7 @@ enum {
     F_UNIT,
     F_USER_UNIT,
     F_BOOT_ID,
+    F_MACHINE_ID,
     F_MESSAGE_ID,
     F_TRACE_ID,
     F_SOURCE_TIME,
@@ -41,6 +42,7 @@ static const struct {
     S(F_UNIT, "_SYSTEMD_UNIT"),
     S(F_USER_UNIT, "_SYSTEMD_USER_UNIT"),
     S(F_BOOT_ID, "_BOOT_ID"),
+    S(F_MACHINE_ID, "_MACHINE_ID"),
     S(F_MESSAGE_ID, "MESSAGE_ID"),
     S(F_TRACE_ID, "TRACE_ID"),
     S(F_SOURCE_TIME, "_SOURCE_REALTIME_TIMESTAMP"),
@@ -241,6 +243,11 @@ struct aura_entry *jr_map_end(struct jr_map *m, int64_t realtime_us) {
     int64_t v;
 
     aura_entry_reset(e);
+    /* SPEC §8: an entry of another machine's journal describes that machine:
+     * the bridge's host keys are left out of it and "relay" added */
+    f = find_kind(m, F_MACHINE_ID);
+    e->relayed = f && m->own_machine_id[0] &&
+                 !(f->val_len == strlen(m->own_machine_id) && memcmp(a + f->val_off, m->own_machine_id, f->val_len) == 0);
 
     f = find_kind(m, F_MESSAGE);
     e->message = f ? a + f->val_off : "";
@@ -286,6 +293,7 @@ struct aura_entry *jr_map_end(struct jr_map *m, int64_t realtime_us) {
     add_kept_str(m, "unit", F_UNIT);
     add_kept_str(m, "user_unit", F_USER_UNIT);
     add_kept_str(m, "boot_id", F_BOOT_ID);
+    add_kept_str(m, "machine_id", F_MACHINE_ID);
     add_kept_str(m, "msgid", F_MESSAGE_ID);
     aura_entry_add_cstr(e, "source", "journald");
 

@@ -40,6 +40,7 @@ struct jr_map {
     bool own_identifier;          /* SYSLOG_IDENTIFIER is self_identifier */
     const char *self_identifier;  /* "auralog-journald"; entries carrying it are our own diagnostics */
     char boot_id[33];             /* _BOOT_ID, "" when absent */
+    char own_machine_id[33];      /* this machine's; an entry with another _MACHINE_ID is relayed */
 };
 
 void jr_map_init(struct jr_map *m);
