@@ -323,7 +323,7 @@ _ingest_launch() { # uses INGEST_DIR INGEST_TLS INGEST_EXTRA_ARGS, optional port
     "$PYTHON3" "$FAKE_INGEST" "${args[@]}" >>"$INGEST_DIR/server.log" 2>&1 &
     INGEST_PID=$!
     register_pid "$INGEST_PID"
-    if ! wait_until 10 test -s "$INGEST_DIR/port"; then
+    if ! wait_until 30 test -s "$INGEST_DIR/port"; then
         diag "fake ingest did not start:"
         _diag_file "$INGEST_DIR/server.log"
         return 1
@@ -335,7 +335,7 @@ _ingest_launch() { # uses INGEST_DIR INGEST_TLS INGEST_EXTRA_ARGS, optional port
         INGEST_URL=http://127.0.0.1:$INGEST_PORT
     fi
     export INGEST_PID INGEST_PORT INGEST_URL INGEST_DIR INGEST_TLS
-    if ! wait_until 10 _ingest_ctl GET /_control/health; then
+    if ! wait_until 30 _ingest_ctl GET /_control/health; then
         diag "fake ingest at $INGEST_URL does not answer:"
         _diag_file "$INGEST_DIR/server.log"
         return 1

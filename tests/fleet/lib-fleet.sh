@@ -89,7 +89,7 @@ rs_start() {
     fi
     RS_PID[$name]=$!
     register_pid "${RS_PID[$name]}"
-    wait_until 10 test -s "$T/$name.pid" || { diag "rsyslogd $name did not start"; _diag_file "$T/$name.out"; return 1; }
+    wait_until 30 test -s "$T/$name.pid" || { diag "rsyslogd $name did not start"; _diag_file "$T/$name.out"; return 1; }
 }
 
 rs_stop() {

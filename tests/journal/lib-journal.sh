@@ -49,12 +49,12 @@ CONF
     "$JOURNALD" "$JNS" >"$T/journald.log" 2>&1 &
     JD_PID=$!
     register_pid "$JD_PID"
-    if ! wait_until 10 test -S "$JSOCK"; then
+    if ! wait_until 30 test -S "$JSOCK"; then
         diag "systemd-journald $JNS did not create $JSOCK:"
         _diag_file "$T/journald.log"
         skip_all "systemd-journald cannot start as a namespace instance here"
     fi
-    wait_until 10 jctl_has_files || skip_all "systemd-journald $JNS wrote no journal file"
+    wait_until 30 jctl_has_files || skip_all "systemd-journald $JNS wrote no journal file"
     # A namespace instance exits after some idle time without clients: hold a
     # stdout stream open (a sleeping process) so it stays up for the whole test.
     "$PYTHON3" "$top_srcdir/tests/journal/jhelp.py" cat "/run/systemd/journal.$JNS/stdout" jkeepalive \

@@ -125,7 +125,7 @@ rsyslog_start() {
     "$RSYSLOGD" -n -f "$1" -i "$T/rsyslog.pid" >>"$T/rsyslog.out" 2>&1 &
     RSYSLOG_PID=$!
     register_pid "$RSYSLOG_PID"
-    wait_until 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$RSYSLOG_PORT" || {
+    wait_until 30 bash -c "exec 3<>/dev/tcp/127.0.0.1/$RSYSLOG_PORT" || {
         diag "rsyslogd did not start listening on $RSYSLOG_PORT"
         _diag_file "$T/rsyslog.out"
         return 1
