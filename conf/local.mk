@@ -7,8 +7,8 @@ EXTRA_DIST += tests/fixtures/config tests/fixtures/host
 EXTRA_DIST += conf/sample.export
 
 # --- installation -------------------------------------------------------------
-# The files in conf/ name the Debian paths (/usr/bin, /etc/auralog, /usr/local/bin
-# in the rsyslog snippet).  What is installed is a copy with the configured
+# The files in conf/ name the Debian paths (/usr/bin, /etc/auralog; older copies
+# of the rsyslog snippets named /usr/local/bin, rewritten too).  What is installed is a copy with the configured
 # directories, made in the build tree under conf/subst/ (never over the sources,
 # so an in-tree build such as the Debian one leaves conf/ untouched).
 conf_subst = $(SED) \

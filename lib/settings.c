@@ -204,6 +204,48 @@ static const struct aura_setting *find_row(const struct aura_settings_check *p, 
     return NULL;
 }
 
+/* Levenshtein distance of two short keys, capped at 9 (longer keys are not compared). */
+static unsigned key_distance(const char *a, const char *b) {
+    size_t la = strlen(a), lb = strlen(b);
+    unsigned prev[65], cur[65];
+    if (la > 64 || lb > 64)
+        return 9;
+    for (size_t j = 0; j <= lb; j++)
+        prev[j] = (unsigned)j;
+    for (size_t i = 1; i <= la; i++) {
+        cur[0] = (unsigned)i;
+        for (size_t j = 1; j <= lb; j++) {
+            unsigned sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+            unsigned del = prev[j] + 1, ins = cur[j - 1] + 1;
+            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+        }
+        memcpy(prev, cur, (lb + 1) * sizeof(unsigned));
+    }
+    return prev[lb] > 9 ? 9 : prev[lb];
+}
+
+/* The key of section closest to a misspelt one (at most 2 edits, and fewer
+ * than a third of its length), or NULL.  Names only: an unknown key's value
+ * may be the API key and is never echoed. */
+static const char *suggest_key(const struct aura_settings_check *p, const char *section, const char *key) {
+    const char *best = NULL;
+    unsigned best_d = 3;
+    for (size_t i = 0; i < p->n_tabs; i++) {
+        const struct aura_settings_table *t = p->tabs[i].t;
+        for (size_t j = 0; j < t->n_rows; j++) {
+            const struct aura_setting *o = &t->rows[j];
+            if (!o->key || strcmp(o->section, section) != 0)
+                continue;
+            unsigned d = key_distance(key, o->key);
+            if (d < best_d && d * 3 < strlen(o->key)) {
+                best_d = d;
+                best = o->key;
+            }
+        }
+    }
+    return best;
+}
+
 enum section_kind { SECTION_UNKNOWN, SECTION_OWNED, SECTION_SKIPPED };
 
 static enum section_kind section_kind(const struct aura_settings_check *p, const char *name) {
@@ -463,8 +505,12 @@ static int handle_pair(void *user, const char *section, const char *key, const c
         return add_pair(p, line, key, value) < 0 ? 0 : 1;
 
     const struct aura_setting *o = find_row(p, section, key, &t);
-    if (!o)
+    if (!o) {
+        const char *near = suggest_key(p, section, key);
+        if (near)
+            return fail(p, line, key, -EINVAL, "unknown key in [%s]; did you mean %s?", section, near), 0;
         return fail(p, line, key, -EINVAL, "unknown key in [%s]", section), 0;
+    }
     int *seen = &t->lines[o - t->t->rows];
     if (*seen)
         return fail(p, line, key, -EINVAL, "duplicate key, already set on line %d", *seen), 0;

@@ -57,7 +57,7 @@ agg_conf() {
         sed -e "s|input(type=\"imtcp\" port=\"514\"|input(type=\"imtcp\" address=\"$FLEET_HOST_IP\" port=\"$port\"|" \
             -e "s|^#module(load=\"imrelp\")|module(load=\"imrelp\")|" \
             -e "s|^#input(type=\"imrelp\" port=\"2514\"|input(type=\"imrelp\" address=\"$FLEET_HOST_IP\" port=\"$((port + 1))\"|" \
-            -e "s|binary=\"/usr/local/bin/omauralog --confirm\"|binary=\"$OMAURALOG --config $T/$name-auralog.conf --confirm\"|" \
+            -e "s|binary=\"/usr/bin/omauralog --confirm\"|binary=\"$OMAURALOG --config $T/$name-auralog.conf --confirm\"|" \
             -e "s|/var/log/auralog/omauralog-fleet.log|$T/$name-plugin.err|" \
             -e "/^        queue.size=\"200000\") {\$/a\\    action(type=\"omfile\" file=\"$T/$name-received.log\")  # test: what this aggregator received" \
             "$top_srcdir/conf/fleet/aggregator.conf"

@@ -102,9 +102,9 @@ pwait_exit() {
 # The template and action of the shipped snippet, with the binary path and
 # queue files pointed into $T.  Extra action parameters in $1.
 shipped_conf() {
-    grep -q 'binary="/usr/local/bin/omauralog --confirm"' "$top_srcdir/conf/rsyslog.d/60-auralog.conf" ||
+    grep -q 'binary="/usr/bin/omauralog --confirm"' "$top_srcdir/conf/rsyslog.d/60-auralog.conf" ||
         { diag "shipped_conf: binary line of 60-auralog.conf not found"; return 1; }
-    sed -e "s|binary=\"/usr/local/bin/omauralog --confirm\"|binary=\"$OMAURALOG --config $T/auralog.conf --confirm${PLUGIN_EXTRA_ARGS:-}\"|" \
+    sed -e "s|binary=\"/usr/bin/omauralog --confirm\"|binary=\"$OMAURALOG --config $T/auralog.conf --confirm${PLUGIN_EXTRA_ARGS:-}\"|" \
         -e "s|/var/log/omauralog.log|$T/plugin.err|" \
         "$top_srcdir/conf/rsyslog.d/60-auralog.conf"
 }
@@ -166,7 +166,7 @@ aggregator_conf() {
         printf 'action(type="omfile" file="%s")\n' "$T/internal.log"
         sed -n '/^template(name="auralog_json"/,/^}/p' "$top_srcdir/conf/rsyslog.d/60-auralog.conf"
         sed -e "s|input(type=\"imtcp\" port=\"514\"|input(type=\"imtcp\" address=\"127.0.0.1\" port=\"$RSYSLOG_PORT\"|" \
-            -e "s|binary=\"/usr/local/bin/omauralog --confirm\"|binary=\"$OMAURALOG --config $T/auralog.conf --confirm\"|" \
+            -e "s|binary=\"/usr/bin/omauralog --confirm\"|binary=\"$OMAURALOG --config $T/auralog.conf --confirm\"|" \
             -e "s|/var/log/auralog/omauralog-fleet.log|$T/plugin.err|" \
             "$top_srcdir/conf/fleet/aggregator.conf"
     } >"$1"

@@ -41,7 +41,9 @@ struct bad_case {
 static const struct bad_case bad_cases[] = {
     {FIX "unknown-section.conf", 0, -EINVAL, FIX "unknown-section.conf:4: [colour]: unknown section"},
     {FIX "outside-section.conf", 0, -EINVAL, FIX "outside-section.conf:2: environment: key outside of any section"},
-    {FIX "unknown-key.conf", 0, -EINVAL, FIX "unknown-key.conf:3: api_kye: unknown key in [auralog]"},
+    {FIX "unknown-key.conf", 0, -EINVAL, FIX "unknown-key.conf:3: api_kye: unknown key in [auralog]; did you mean api_key?"},
+    {FIX "misspelt-key.conf", 0, -EINVAL,
+     FIX "misspelt-key.conf:3: flush_intervall: unknown key in [auralog]; did you mean flush_interval?"},
     {FIX "unknown-key-delivery.conf", 0, -EINVAL,
      FIX "unknown-key-delivery.conf:4: flush_interval: unknown key in [delivery]"},
     {FIX "bad-bool.conf", 0, -EINVAL,
