@@ -16,6 +16,9 @@ void jr_checkpoints_free(struct jr_checkpoints *c) {
     for (size_t i = 0; i < c->len; i++)
         free(c->ring[(c->head + i) % c->cap].cursor);
     free(c->ring);
+    for (size_t i = 0; i < c->n_held; i++)
+        free(c->held[i].cursor);
+    free(c->held);
     free(c->committable);
     free(c->saved);
     memset(c, 0, sizeof *c);
@@ -34,6 +37,26 @@ void jr_checkpoints_add(struct jr_checkpoints *c, uint64_t seq, char *cursor) {
     }
     c->ring[(c->head + c->len) % c->cap] = (struct jr_checkpoint){seq, cursor};
     c->len++;
+}
+
+void jr_checkpoints_add_held(struct jr_checkpoints *c, uint64_t token, char *cursor) {
+    if (!c->held)
+        c->held = aura_calloc(JR_CHECKPOINTS_HELD_MAX, sizeof(*c->held));
+    if (c->n_held == JR_CHECKPOINTS_HELD_MAX)
+        free(c->held[--c->n_held].cursor);
+    c->held[c->n_held++] = (struct jr_checkpoint){token, cursor};
+}
+
+void jr_checkpoints_release(struct jr_checkpoints *c, uint64_t low_held, uint64_t last_seq) {
+    size_t k = 0;
+    while (k < c->n_held && c->held[k].seq < low_held) {
+        jr_checkpoints_add(c, last_seq, c->held[k].cursor);
+        k++;
+    }
+    if (k) {
+        memmove(c->held, c->held + k, (c->n_held - k) * sizeof(*c->held));
+        c->n_held -= k;
+    }
 }
 
 bool jr_checkpoints_advance(struct jr_checkpoints *c, uint64_t watermark) {

@@ -29,7 +29,14 @@ struct jr_checkpoints {
     char *saved;            /* what the state file holds */
     uint64_t interval_us;   /* at most one write per interval */
     uint64_t last_write_us; /* monotonic; 0: never written */
+    /* checkpoints read past a line still held outside the forwarder (a
+     * stack trace being folded, SPEC §11): seq holds the reader's token of
+     * the cursor's entry, oldest first, at most JR_CHECKPOINTS_HELD_MAX */
+    struct jr_checkpoint *held;
+    size_t n_held;
 };
+
+#define JR_CHECKPOINTS_HELD_MAX 64
 
 /* saved: what the state file holds at start (copied), or NULL. */
 void jr_checkpoints_init(struct jr_checkpoints *c, uint64_t interval_us, const char *saved);
@@ -37,6 +44,16 @@ void jr_checkpoints_free(struct jr_checkpoints *c);
 
 /* Entries up to seq were read, the last of them at cursor (taken over). */
 void jr_checkpoints_add(struct jr_checkpoints *c, uint64_t seq, char *cursor);
+
+/* Entries up to token were read, the last of them at cursor (taken over),
+ * but a line at or before it is still held: the cursor waits until
+ * jr_checkpoints_release() says that line went to the forwarder.  Beyond
+ * JR_CHECKPOINTS_HELD_MAX waiting, the newest is replaced (fewer commit
+ * points, never a wrong one). */
+void jr_checkpoints_add_held(struct jr_checkpoints *c, uint64_t token, char *cursor);
+/* Every line with a token below low_held went to the forwarder, at seq <=
+ * last_seq: the waiting cursors below low_held become checkpoints at last_seq. */
+void jr_checkpoints_release(struct jr_checkpoints *c, uint64_t low_held, uint64_t last_seq);
 
 /* Every seq <= watermark is acknowledged: true when a newer cursor became committable. */
 bool jr_checkpoints_advance(struct jr_checkpoints *c, uint64_t watermark);

@@ -28,6 +28,8 @@
 #include "host.h"
 #include "journal_settings.h"
 #include "buf.h"
+#include "content.h"
+#include "multiline.h"
 #include "log.h"
 #include "loop.h"
 #include "map.h"
@@ -43,6 +45,7 @@
  * memory small on a big backlog and bounds duplicates after a crash. */
 #define WINDOW_BATCHES 4
 #define WINDOW_MIN 1000
+#define STREAM_KEY_MAX 128
 
 struct jr {
     struct jr_cli cli;
@@ -70,6 +73,14 @@ struct jr {
     bool stopped;
     bool draining;  /* --once reached the end of the journal */
     bool timed_out; /* --once --timeout expired */
+
+    /* [content] (SPEC §11): levels from the message, stack traces folded.
+     * Every entry read gets token n_read; a checkpoint whose cursor is at or
+     * past a line the folding engine still holds waits (jr_checkpoints_add_held)
+     * until that line was submitted in its folded entry. */
+    struct aura_content content;
+    struct aura_multiline *ml; /* NULL: stack_traces = false */
+    struct aura_timer ml_timer;
 
     uint64_t n_read, n_self, n_state_writes;
     uint64_t n_lost;             /* journal entries vacuumed before they were read */
@@ -167,8 +178,65 @@ static void checkpoint(struct jr *jr) {
     if (!cursor)
         return;
     jr->since_checkpoint = 0;
-    jr_checkpoints_add(&jr->checkpoints, aura_forwarder_last_seq(jr->app->fwd), cursor);
+    uint64_t low = jr->ml ? aura_multiline_low_held(jr->ml) : UINT64_MAX;
+    jr_checkpoints_release(&jr->checkpoints, low, aura_forwarder_last_seq(jr->app->fwd));
+    if (jr->checkpoints.n_held || low <= jr->n_read) /* cursors are committed in order */
+        jr_checkpoints_add_held(&jr->checkpoints, jr->n_read, cursor);
+    else
+        jr_checkpoints_add(&jr->checkpoints, aura_forwarder_last_seq(jr->app->fwd), cursor);
     advance(jr, aura_forwarder_watermark(jr->app->fwd));
+}
+
+/* Levels and fields from the message, then the folding engine: true when
+ * the caller submits map.entry itself. */
+static bool examine(struct jr *jr) {
+    struct aura_entry *e = &jr->map.entry;
+    enum aura_level_from from = aura_content_apply(&jr->content, e, jr->map.severity);
+    if (!jr->ml)
+        return true;
+    char key[STREAM_KEY_MAX];
+    size_t klen = jr_map_stream_key(&jr->map, key, sizeof(key));
+    bool single = from == AURA_FROM_JSON || from == AURA_FROM_LOGFMT || from == AURA_FROM_KLOG;
+    return aura_multiline_feed(jr->ml, key, klen, e, jr->map.severity, single, jr->n_read, aura_now_us()) ==
+           AURA_ML_PASS;
+}
+
+/* Submit what the folding engine finished: 0, or -EAGAIN when full. */
+static int submit_folded(struct jr *jr) {
+    const struct aura_entry *e;
+    bool any = false;
+    if (!jr->ml)
+        return 0;
+    while ((e = aura_multiline_peek(jr->ml))) {
+        uint64_t seq;
+        int r = aura_forwarder_submit(jr->app->fwd, e, &seq);
+        if (r == -EAGAIN)
+            return r;
+        if (r < 0)
+            aura_log_limited(&jr->rl_submit, AURA_LOG_ERR, "a folded stack trace could not be queued (%s); skipped",
+                             strerror(-r));
+        aura_multiline_pop(jr->ml);
+        any = true;
+    }
+    if (any) {
+        jr_checkpoints_release(&jr->checkpoints, aura_multiline_low_held(jr->ml),
+                               aura_forwarder_last_seq(jr->app->fwd));
+        advance(jr, aura_forwarder_watermark(jr->app->fwd));
+    }
+    return 0;
+}
+
+static void on_ml_timer(struct aura_loop *loop, void *userdata);
+
+static void arm_ml_timer(struct jr *jr) {
+    uint64_t t;
+    if (!jr->ml)
+        return;
+    t = aura_multiline_deadline(jr->ml);
+    if (t != UINT64_MAX)
+        aura_loop_timer_arm(jr->app->loop, &jr->ml_timer, t);
+    else if (jr->ml_timer.armed)
+        aura_loop_timer_disarm(jr->app->loop, &jr->ml_timer);
 }
 
 static void pause_reading(struct jr *jr);
@@ -261,6 +329,11 @@ static void burst(struct jr *jr) {
     for (n = 0; n < BURST; n++) {
         uint64_t seq;
         int r;
+        /* what the folding engine finished goes first, in order */
+        if (submit_folded(jr) == -EAGAIN) {
+            pause_reading(jr);
+            break;
+        }
         if (!jr->pending) {
             /* About to block on a full queue: remember how far we got first, as the
              * entry read next stays pending (and uncommitted) until there is room. */
@@ -288,7 +361,13 @@ static void burst(struct jr *jr) {
                 jr->since_checkpoint++;
                 continue;
             }
+            if (!examine(jr)) { /* held (or dropped) by the folding engine */
+                jr->since_checkpoint++;
+                continue;
+            }
             jr->pending = true;
+            if (jr->ml && aura_multiline_peek(jr->ml))
+                continue; /* the trace this line ended goes out before it */
         }
         r = aura_forwarder_submit(app->fwd, &jr->map.entry, &seq);
         if (r == -EAGAIN) {
@@ -307,7 +386,17 @@ static void burst(struct jr *jr) {
     if (!jr->pending)
         checkpoint(jr);
 
+    arm_ml_timer(jr);
     if (jr->at_end) {
+        if (jr->cli.once && jr->ml && aura_multiline_low_held(jr->ml) != UINT64_MAX) {
+            /* the end of the input ends every trace */
+            aura_multiline_finish_all(jr->ml);
+            if (submit_folded(jr) == -EAGAIN) {
+                pause_reading(jr);
+                return;
+            }
+            checkpoint(jr);
+        }
         if (jr->cli.once) {
             jr->draining = true;
             notify_status("Reached the end of the journal: waiting for acknowledgements");
@@ -325,6 +414,21 @@ static void burst(struct jr *jr) {
 static void on_burst(struct aura_loop *loop, void *userdata) {
     (void)loop;
     burst(userdata);
+}
+
+/* A stream paused inside a stack trace for multiline_timeout: send it. */
+static void on_ml_timer(struct aura_loop *loop, void *userdata) {
+    struct jr *jr = userdata;
+    (void)loop;
+    if (jr->stopped)
+        return;
+    aura_multiline_expire(jr->ml, aura_now_us());
+    if (submit_folded(jr) == 0 && !jr->pending)
+        checkpoint(jr);
+    if (jr->at_end || jr->paused)
+        arm_ml_timer(jr);
+    if (!jr->paused)
+        burst(jr);
 }
 
 static void on_journal_fd(struct aura_loop *loop, int fd, short revents, void *userdata) {
@@ -370,6 +474,21 @@ static void on_once_timeout(struct aura_loop *loop, void *userdata) {
     aura_loop_quit(loop);
 }
 
+static void apply_content(struct jr *jr, const struct aura_settings *cfg) {
+    const struct aura_content_settings *cs = aura_content_settings_of(cfg);
+    struct aura_multiline_opts o = {.timeout_us = (uint64_t)(cs->multiline_timeout * 1e6),
+                                    .max_lines = cs->max_stack_lines,
+                                    .max_bytes = cfg->max_message_bytes};
+    if (!jr->content.tok && !jr->content.root && !jr->content.arena.data)
+        aura_content_init(&jr->content);
+    jr->content.levels = cs->levels;
+    jr->content.structured = cs->structured;
+    if (cs->stack_traces && !jr->ml)
+        aura_multiline_new(&o, &jr->ml);
+    else if (jr->ml)
+        aura_multiline_set_opts(jr->ml, &o); /* stack_traces = false takes effect at restart */
+}
+
 static int jr_start(struct aura_app *app) {
     struct jr *jr = app->userdata;
     const struct aura_settings *cfg = app->cfg;
@@ -397,6 +516,8 @@ static int jr_start(struct aura_app *app) {
             snprintf(jr->map.own_machine_id, sizeof jr->map.own_machine_id, "%s", h->machine_id);
         aura_host_free(own);
     }
+    aura_timer_init(&jr->ml_timer, on_ml_timer, jr);
+    apply_content(jr, cfg);
     jr->window = (uint64_t)cfg->max_batch_entries * WINDOW_BATCHES;
     if (jr->window < WINDOW_MIN)
         jr->window = WINDOW_MIN;
@@ -471,6 +592,7 @@ static void jr_stop(struct aura_app *app) {
         aura_loop_set_fd_events(app->loop, jr->fd, 0);
     aura_loop_timer_disarm(app->loop, &jr->burst_timer);
     aura_loop_timer_disarm(app->loop, &jr->journal_timer);
+    aura_loop_timer_disarm(app->loop, &jr->ml_timer);
 }
 
 static void jr_finish(struct aura_app *app) {
@@ -507,6 +629,10 @@ static void jr_finish(struct aura_app *app) {
     jr_reader_free(jr->reader);
     jr->reader = NULL;
     jr_map_free(&jr->map);
+    aura_loop_timer_disarm(app->loop, &jr->ml_timer);
+    aura_multiline_free(jr->ml);
+    jr->ml = NULL;
+    aura_content_free(&jr->content);
     jr_checkpoints_free(&jr->checkpoints);
     free(jr->state_file);
     jr->state_file = NULL;
@@ -527,6 +653,7 @@ static int jr_reload(struct aura_app *app, const struct aura_settings *newcfg) {
     struct jr *jr = app->userdata;
     const struct jr_settings *old = jr_settings_of(app->cfg), *new = jr_settings_of(newcfg);
     jr_map_set_fields(&jr->map, new->fields.names, new->fields.all);
+    apply_content(jr, newcfg);
     if (!strv_equal(old->units, new->units) || !strv_equal(old->identifiers, new->identifiers) ||
         old->min_priority != new->min_priority)
         aura_log(AURA_LOG_WARNING, "reload: [journal] units, identifiers and min_priority take effect at restart");
@@ -538,10 +665,15 @@ static int jr_reload(struct aura_app *app, const struct aura_settings *newcfg) {
 
 static void jr_stats(struct aura_app *app, char *out, size_t size) {
     struct jr *jr = app->userdata;
+    struct aura_multiline_stats ms = {0};
+    if (jr->ml)
+        aura_multiline_get_stats(jr->ml, &ms);
     snprintf(out, size,
              " journal_read=%" PRIu64 " own_skipped=%" PRIu64 " journal_lost=%" PRIu64 " state_writes=%" PRIu64
-             " paused=%d",
-             jr->n_read, jr->n_self, jr->n_lost, jr->n_state_writes, jr->paused);
+             " paused=%d traces_folded=%" PRIu64 " trace_lines=%" PRIu64 " trace_lines_dropped=%" PRIu64
+             " traces_open=%zu",
+             jr->n_read, jr->n_self, jr->n_lost, jr->n_state_writes, jr->paused, ms.folded, ms.lines, ms.dropped,
+             ms.streams);
 }
 
 static const struct aura_frontend journald_frontend = {

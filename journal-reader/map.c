@@ -1,5 +1,6 @@
 #include "map.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,7 @@ enum {
     F_MESSAGE_ID,
     F_TRACE_ID,
     F_SOURCE_TIME,
+    F_INVOCATION,
     F_STANDARD, /* number of standard fields */
     F_EXTRA = F_STANDARD,
 };
@@ -46,6 +48,7 @@ static const struct {
     S(F_MESSAGE_ID, "MESSAGE_ID"),
     S(F_TRACE_ID, "TRACE_ID"),
     S(F_SOURCE_TIME, "_SOURCE_REALTIME_TIMESTAMP"),
+    S(F_INVOCATION, "_SYSTEMD_INVOCATION_ID"),
 #undef S
 };
 
@@ -150,6 +153,7 @@ void jr_map_begin(struct jr_map *m) {
     m->pid = -1;
     m->own_identifier = false;
     m->boot_id[0] = '\0';
+    m->severity = -1;
 }
 
 static struct jr_map_field *keep(struct jr_map *m, int kind, const char *val, size_t len) {
@@ -257,6 +261,7 @@ struct aura_entry *jr_map_end(struct jr_map *m, int64_t realtime_us) {
     if (f)
         severity = aura_severity_parse(a + f->val_off, f->val_len);
     e->level = aura_level_from_severity(severity);
+    m->severity = severity;
 
     f = find_kind(m, F_SOURCE_TIME);
     v = f ? parse_u63(a + f->val_off, f->val_len) : -1;
@@ -303,4 +308,28 @@ struct aura_entry *jr_map_end(struct jr_map *m, int64_t realtime_us) {
             aura_entry_add_str(e, a + f->key_off, a + f->val_off, f->val_len);
     }
     return e;
+}
+
+size_t jr_map_stream_key(const struct jr_map *m, char *out, size_t size) {
+    const struct jr_map_field *f = find_kind(m, F_INVOCATION);
+    const char *a = m->arena.data;
+    size_t n = 0;
+    if (size == 0)
+        return 0;
+    if (f && f->val_len) {
+        n = f->val_len < size ? f->val_len : size;
+        memcpy(out, a + f->val_off, n);
+        return n;
+    }
+    /* no unit around it: the process, by _PID and _COMM */
+    n = (size_t)snprintf(out, size, "%lld/", (long long)m->pid);
+    if (n >= size)
+        return size - 1;
+    f = find_kind(m, F_COMM);
+    if (f) {
+        size_t c = f->val_len < size - n ? f->val_len : size - n;
+        memcpy(out + n, a + f->val_off, c);
+        n += c;
+    }
+    return n;
 }

@@ -41,6 +41,7 @@ struct jr_map {
     const char *self_identifier;  /* "auralog-journald"; entries carrying it are our own diagnostics */
     char boot_id[33];             /* _BOOT_ID, "" when absent */
     char own_machine_id[33];      /* this machine's; an entry with another _MACHINE_ID is relayed */
+    int severity;                 /* PRIORITY 0-7, -1 when absent or invalid */
 };
 
 void jr_map_init(struct jr_map *m);
@@ -60,3 +61,7 @@ void jr_map_add(struct jr_map *m, const void *data, size_t len);
 /* Fill m->entry from the fields added; realtime_us is the entry's
  * __REALTIME_TIMESTAMP.  Returns &m->entry. */
 struct aura_entry *jr_map_end(struct jr_map *m, int64_t realtime_us);
+/* The stream the entry belongs to, for stack-trace folding (SPEC §11):
+ * _SYSTEMD_INVOCATION_ID, else "_PID/_COMM".  Writes at most size bytes
+ * (not NUL-terminated); returns the length. */
+size_t jr_map_stream_key(const struct jr_map *m, char *out, size_t size);

@@ -3,6 +3,7 @@
 #include "settings.h"
 
 #include "app.h"
+#include "content.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -398,6 +399,7 @@ int aura_app_main(const struct aura_frontend *fe, int argc, char **argv) {
     aura_log_init(fe->program, false);
     aura_timer_init(&s->grace_timer, grace_expired, s);
     aura_timer_init(&s->defer_timer, defer_expired, s);
+    aura_settings_register(&aura_content_settings_table); /* [content]: both programs */
     if (fe->settings)
         aura_settings_register(fe->settings);
 

@@ -1,10 +1,31 @@
 #include "content.h"
 
 #include <json-c/json.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "entry.h"
 #include "level.h"
+#include "settings.h"
+
+#define OFF(member) offsetof(struct aura_content_settings, member)
+
+static const struct aura_setting rows[] = {
+    AURA_SETTING_ROW("content", "levels", AURA_SETTING_BOOL, OFF(levels), "true"),
+    AURA_SETTING_ROW("content", "structured", AURA_SETTING_BOOL, OFF(structured), "true"),
+    AURA_SETTING_ROW("content", "stack_traces", AURA_SETTING_BOOL, OFF(stack_traces), "true"),
+    AURA_SETTING_ROW("content", "multiline_timeout", AURA_SETTING_SECONDS, OFF(multiline_timeout), "1.0"),
+    AURA_SETTING_ROW("content", "max_stack_lines", AURA_SETTING_SIZE, OFF(max_stack_lines), "1000", .min = 1),
+};
+
+const struct aura_settings_table aura_content_settings_table = {rows, sizeof(rows) / sizeof(rows[0]),
+                                                                sizeof(struct aura_content_settings), NULL};
+
+const struct aura_content_settings *aura_content_settings_of(const struct aura_settings *cfg) {
+    static const struct aura_content_settings defaults = {true, true, true, 1.0, 1000};
+    const struct aura_content_settings *cs = cfg ? aura_settings_values(cfg, &aura_content_settings_table) : NULL;
+    return cs ? cs : &defaults;
+}
 
 const char *aura_level_from_name(enum aura_level_from from) {
     switch (from) {

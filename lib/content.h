@@ -26,8 +26,22 @@
 #include "buf.h"
 
 struct aura_entry;
+struct aura_settings;
 struct json_object;
 struct json_tokener;
+
+/* [content] (SPEC §11), registered by aura_app_main for both programs */
+struct aura_content_settings {
+    bool levels;              /* true */
+    bool structured;          /* true */
+    bool stack_traces;        /* true */
+    double multiline_timeout; /* 1.0 s */
+    size_t max_stack_lines;   /* 1000 */
+};
+extern const struct aura_settings_table aura_content_settings_table;
+/* cfg's [content]; the built-in defaults when cfg was loaded before the
+ * table was registered (never NULL) */
+const struct aura_content_settings *aura_content_settings_of(const struct aura_settings *cfg);
 
 enum aura_level_from {
     AURA_FROM_NONE,
