@@ -14,12 +14,15 @@
 
 #include "app.h"
 #include "buf.h"
+#include "content.h"
 #include "entry.h"
 #include "forwarder.h"
 #include "input.h"
 #include "lines.h"
+#include "level.h"
 #include "log.h"
 #include "loop.h"
+#include "multiline.h"
 #include "number.h"
 #include "protocol.h"
 
@@ -59,6 +62,15 @@ struct plugin {
     struct aura_timer timer;
     struct aura_timer eof_timer;
 
+    /* [content] (SPEC §11): levels from the message, stack traces folded per
+     * host+program+procid.  Under --confirm a commit is answered only once
+     * no line of its transaction is held: at COMMIT every open trace is
+     * finished (no further line can come before the answer). */
+    struct aura_content content;
+    struct aura_multiline *ml; /* NULL: stack_traces = false */
+    struct aura_timer ml_timer;
+    uint64_t n_fed;
+
     uint64_t bad_json, long_lines;
     struct omp_proto_stats seen; /* protocol counters already reported */
     struct aura_ratelimit rl_bad, rl_long, rl_write, rl_refused;
@@ -77,9 +89,88 @@ static void pump(struct plugin *p);
 
 /* ---- core callbacks used by the protocol ---------------------------------- */
 
+/* Submit what the folding engine finished: 0, or -EAGAIN (the protocol then
+ * answers nothing until they went out). */
+static int submit_folded(struct plugin *p) {
+    const struct aura_entry *e;
+    if (!p->ml)
+        return 0;
+    while ((e = aura_multiline_peek(p->ml))) {
+        uint64_t seq = 0;
+        int r = aura_forwarder_submit(p->app->fwd, e, &seq);
+        if (r == -EAGAIN) {
+            omp_proto_set_holding(p->proto, true, aura_now_us());
+            return r;
+        }
+        if (r == 0)
+            omp_proto_extra_seq(p->proto, seq);
+        aura_multiline_pop(p->ml);
+    }
+    omp_proto_set_holding(p->proto, false, aura_now_us());
+    return 0;
+}
+
+static const char *field_str(const struct aura_entry *e, const char *key, size_t *len) {
+    for (size_t i = 0; i < e->n_fields; i++)
+        if (e->fields[i].type == AURA_FIELD_STR && e->fields[i].str && strcmp(e->fields[i].key, key) == 0) {
+            *len = e->fields[i].len;
+            return e->fields[i].str;
+        }
+    *len = 0;
+    return "";
+}
+
+/* Levels and fields from the message, then the folding engine: true when
+ * the entry is to be submitted, false when the engine keeps it. */
+static bool examine(struct plugin *p, struct aura_entry *e) {
+    size_t len;
+    const char *sev = field_str(e, "severity", &len);
+    char word[16];
+    int severity = -1;
+    if (len && len < sizeof(word)) {
+        memcpy(word, sev, len);
+        word[len] = '\0';
+        severity = aura_severity_from_name(word);
+    }
+    enum aura_level_from from = aura_content_apply(&p->content, e, severity);
+    if (!p->ml)
+        return true;
+    /* the stream: host, program, procid */
+    char key[256];
+    size_t n = 0, l;
+    const char *k[] = {"host", "program"};
+    for (size_t i = 0; i < 2; i++) {
+        const char *v = field_str(e, k[i], &l);
+        if (l > 100)
+            l = 100;
+        memcpy(key + n, v, l);
+        n += l;
+        key[n++] = '\n';
+    }
+    for (size_t i = 0; i < e->n_fields; i++)
+        if (e->fields[i].type == AURA_FIELD_INT && strcmp(e->fields[i].key, "pid") == 0)
+            n += (size_t)snprintf(key + n, sizeof(key) - n, "%lld", (long long)e->fields[i].num);
+    bool single = from == AURA_FROM_JSON || from == AURA_FROM_LOGFMT || from == AURA_FROM_KLOG;
+    return aura_multiline_feed(p->ml, key, n, e, severity, single, ++p->n_fed, aura_now_us()) == AURA_ML_PASS;
+}
+
 static int op_submit(void *userdata, const char *line, size_t len, uint64_t *seq) {
     struct plugin *p = userdata;
+    /* finished traces first (a refused submit asks the core for writable()) */
+    if (p->ml && submit_folded(p) < 0)
+        return -EAGAIN;
     enum omp_input_kind kind = omp_input_parse(&p->input, line, len, aura_realtime_us(), &p->entry);
+    if (!examine(p, &p->entry)) {
+        aura_entry_reset(&p->entry);
+        *seq = 0; /* held: its folded entry reports its seq (omp_proto_extra_seq) */
+        return 0;
+    }
+    if (p->ml && submit_folded(p) < 0) {
+        /* feeding this line again later passes it again (its stream has no state now) */
+        aura_entry_reset(&p->entry);
+        return -EAGAIN;
+    }
+    /* -EAGAIN: the protocol hands this line over again later; it passes again */
     int r = aura_forwarder_submit(p->app->fwd, &p->entry, seq);
     aura_entry_reset(&p->entry);
     if (r == 0 && kind == OMP_INPUT_BAD_JSON) {
@@ -94,6 +185,12 @@ static int op_submit(void *userdata, const char *line, size_t len, uint64_t *seq
 
 static void op_flush(void *userdata) {
     struct plugin *p = userdata;
+    if (p->ml && p->confirm) {
+        /* a commit (or single message) waits for its answer: no further line
+         * comes before it, so every open trace ends here */
+        aura_multiline_finish_all(p->ml);
+        submit_folded(p);
+    }
     aura_forwarder_flush(p->app->fwd);
 }
 
@@ -174,9 +271,21 @@ static void pump(struct plugin *p) {
     report_refusals(p);
     p->in_pump = false;
     arm_timer(p);
+    if (p->ml) {
+        uint64_t t = aura_multiline_deadline(p->ml);
+        if (t != UINT64_MAX)
+            aura_loop_timer_arm(p->app->loop, &p->ml_timer, t);
+        else if (p->ml_timer.armed)
+            aura_loop_timer_disarm(p->app->loop, &p->ml_timer);
+    }
     if (p->lines.stopped || p->draining)
         return;
     aura_lines_want_input(&p->lines, !omp_proto_busy(p->proto));
+    if (aura_lines_done(&p->lines) && !omp_proto_busy(p->proto) && p->ml) {
+        aura_multiline_finish_all(p->ml); /* the end of the input ends every trace */
+        if (submit_folded(p) < 0)
+            return; /* writable() comes back here */
+    }
     if (aura_lines_done(&p->lines) && !omp_proto_busy(p->proto)) {
         /* rsyslog closed our stdin: deliver what we have and leave */
         p->draining = true;
@@ -197,6 +306,15 @@ static void on_eof_timer(struct aura_loop *loop, void *userdata) {
     aura_log(AURA_LOG_WARNING, "end of input %.0f s ago, giving up on %zu entries the endpoint did not acknowledge",
              p->eof_drain, st.backlog);
     aura_loop_quit(loop);
+}
+
+/* A stream paused inside a stack trace for multiline_timeout: send it. */
+static void on_ml_timer(struct aura_loop *loop, void *userdata) {
+    struct plugin *p = userdata;
+    (void)loop;
+    aura_multiline_expire(p->ml, aura_now_us());
+    submit_folded(p);
+    pump(p);
 }
 
 static void on_timer(struct aura_loop *loop, void *userdata) {
@@ -229,6 +347,21 @@ static int fe_parse_option(struct aura_app *app, int opt, const char *arg) {
     }
 }
 
+static void apply_content(struct plugin *p, const struct aura_settings *cfg) {
+    const struct aura_content_settings *cs = aura_content_settings_of(cfg);
+    struct aura_multiline_opts o = {.timeout_us = (uint64_t)(cs->multiline_timeout * 1e6),
+                                    .max_lines = cs->max_stack_lines,
+                                    .max_bytes = cfg->max_message_bytes};
+    if (!p->content.tok && !p->content.root && !p->content.arena.data)
+        aura_content_init(&p->content);
+    p->content.levels = cs->levels;
+    p->content.structured = cs->structured;
+    if (cs->stack_traces && !p->ml)
+        aura_multiline_new(&o, &p->ml);
+    else if (p->ml)
+        aura_multiline_set_opts(p->ml, &o); /* stack_traces = false takes effect at restart */
+}
+
 static int fe_start(struct aura_app *app) {
     struct plugin *p = app->userdata;
     int r;
@@ -251,6 +384,8 @@ static int fe_start(struct aura_app *app) {
     };
     struct omp_proto_ops ops = {.userdata = p, .submit = op_submit, .flush = op_flush};
     p->proto = omp_proto_new(&set, &ops);
+    apply_content(p, app->cfg);
+    aura_timer_init(&p->ml_timer, on_ml_timer, p);
     omp_input_init(&p->input);
     aura_entry_init(&p->entry);
     aura_timer_init(&p->timer, on_timer, p);
@@ -276,6 +411,7 @@ static void fe_acked(struct aura_app *app, uint64_t watermark) {
 
 static void fe_writable(struct aura_app *app) {
     struct plugin *p = app->userdata;
+    submit_folded(p);
     omp_proto_writable(p->proto, aura_now_us());
     pump(p);
 }
@@ -303,6 +439,10 @@ static void fe_finish(struct aura_app *app) {
                  omp_proto_backlog(p->proto));
     aura_loop_timer_disarm(app->loop, &p->timer);
     aura_loop_timer_disarm(app->loop, &p->eof_timer);
+    aura_loop_timer_disarm(app->loop, &p->ml_timer);
+    aura_multiline_free(p->ml);
+    p->ml = NULL;
+    aura_content_free(&p->content);
     omp_proto_free(p->proto);
     p->proto = NULL;
     omp_input_free(&p->input);
@@ -311,9 +451,8 @@ static void fe_finish(struct aura_app *app) {
 }
 
 static int fe_reload(struct aura_app *app, const struct aura_settings *newcfg) {
-    (void)app;
-    (void)newcfg;
-    return 0; /* everything the plugin uses of the config lives in the core */
+    apply_content(app->userdata, newcfg);
+    return 0; /* everything else the plugin uses of the config lives in the core */
 }
 
 static void fe_stats(struct aura_app *app, char *out, size_t size) {

@@ -43,6 +43,7 @@ struct omp_proto {
     bool txn_incomplete;   /* lines of this transaction were dropped: its commit fails */
     uint64_t txn_last_seq; /* highest seq submitted for the open transaction */
     uint64_t watermark;
+    bool holding; /* omp_proto_set_holding */
 
     enum wait_kind wait;
     uint64_t wait_seq;      /* WAIT_SINGLE: the message's seq (0 while it is held) */
@@ -276,7 +277,7 @@ static void check_wait(struct omp_proto *p, uint64_t now_us) {
             p->in_txn = false;
             p->st.commit_errors++;
             finish_wait(p, "ERROR transaction too large for the forwarder's free room; resend");
-        } else if (p->n_held == 0 && p->watermark >= p->txn_last_seq) {
+        } else if (p->n_held == 0 && !p->holding && p->watermark >= p->txn_last_seq) {
             p->in_txn = false;
             p->recovering = false;
             p->st.commits++;
@@ -285,7 +286,7 @@ static void check_wait(struct omp_proto *p, uint64_t now_us) {
         }
         break;
     case WAIT_SINGLE:
-        if (p->n_held == 0 && p->wait_seq > 0 && p->watermark >= p->wait_seq) {
+        if (p->n_held == 0 && !p->holding && p->wait_seq > 0 && p->watermark >= p->wait_seq) {
             sent_committed(p);
             finish_wait(p, "OK");
         }
@@ -409,6 +410,24 @@ void omp_proto_line(struct omp_proto *p, const char *line, size_t len, uint64_t 
         held_push(p, line, len);
     p->ops.flush(p->ops.userdata);
     check_wait(p, now_us);
+}
+
+void omp_proto_extra_seq(struct omp_proto *p, uint64_t seq) {
+    if (!p->set.confirm)
+        return;
+    if (p->in_txn) {
+        if (seq > p->txn_last_seq)
+            p->txn_last_seq = seq;
+    } else if (p->wait == WAIT_SINGLE && seq > p->wait_seq) {
+        p->wait_seq = seq;
+    }
+}
+
+void omp_proto_set_holding(struct omp_proto *p, bool holding, uint64_t now_us) {
+    bool was = p->holding;
+    p->holding = holding;
+    if (was && !holding)
+        check_wait(p, now_us);
 }
 
 void omp_proto_acked(struct omp_proto *p, uint64_t watermark, uint64_t now_us) {

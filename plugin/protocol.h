@@ -95,6 +95,14 @@ void omp_proto_tick(struct omp_proto *p, uint64_t now_us, uint64_t failing_us);
 /* Monotonic time of the next tick needed, 0 for none. */
 uint64_t omp_proto_next_tick(const struct omp_proto *p);
 
+/* An entry made outside submit (a folded stack trace, SPEC §11) that holds
+ * lines of the open transaction or single message: its reply also waits for
+ * seq to be acknowledged. */
+void omp_proto_extra_seq(struct omp_proto *p, uint64_t seq);
+/* While holding, no commit or single message is answered "OK": lines of it
+ * are still held outside the core (folded entries not yet submitted). */
+void omp_proto_set_holding(struct omp_proto *p, bool holding, uint64_t now_us);
+
 /* A reply is owed (or a line waits for room): feed no further lines. */
 bool omp_proto_busy(const struct omp_proto *p);
 /* Lines held for lack of room. */
