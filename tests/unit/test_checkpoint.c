@@ -20,6 +20,8 @@ enum op {
     ACK,     /* watermark a: want moved = b, committable = want */
     DUE,     /* at now = a: want due = b and, when due, when = when */
     WRITTEN, /* write result r at now = a: want committable = want, saved = saved */
+    HELD,    /* checkpoint past a held line (a = token, s = cursor) */
+    RELEASE, /* lines below token a went out, at seq <= b */
 };
 
 struct step {
@@ -95,6 +97,24 @@ static const struct test_case cases[] = {
       {ACK, 1000, .b = 1, .want = "c200"},
       {ACK, 1000, .b = 0, .want = "c200"},
       {.op = END}}},
+    {"a cursor past a held line waits until that line went out, then needs its seq", NULL,
+     {{ADD, .a = 10, .s = "c10"},
+      {HELD, .a = 5, .s = "c-t5"},
+      {ACK, 50, .b = 1, .want = "c10"},
+      {RELEASE, 5, .b = 60},
+      {ACK, 50, .b = 0, .want = "c10"},
+      {RELEASE, 6, .b = 60},
+      {ACK, 59, .b = 0, .want = "c10"},
+      {ACK, 60, .b = 1, .want = "c-t5"},
+      {.op = END}}},
+    {"held cursors keep their order; beyond 64 the newest is replaced", NULL,
+     {{HELD, .a = 1, .s = "h1"},
+      {HELD, .a = 2, .s = "h2"},
+      {RELEASE, 2, .b = 5},
+      {ACK, 5, .b = 1, .want = "h1"},
+      {RELEASE, 100, .b = 6},
+      {ACK, 6, .b = 1, .want = "h2"},
+      {.op = END}}},
     {"nothing due before anything is acknowledged", NULL,
      {{DUE, 10, .b = 0}, {ADD, .a = 5, .s = "c5"}, {DUE, 10, .b = 0}, {ACK, 4, .b = 0, .want = NULL}, {.op = END}}},
 };
@@ -132,6 +152,12 @@ static void run(const struct test_case *tc) {
                 CHECK_INT(when, st->when, "%s: step %zu: due at %llu", tc->name, i + 1, st->when);
             break;
         }
+        case HELD:
+            jr_checkpoints_add_held(&c, st->a, aura_strdup(st->s));
+            break;
+        case RELEASE:
+            jr_checkpoints_release(&c, st->a, (uint64_t)st->b);
+            break;
         case WRITTEN:
             jr_checkpoints_written(&c, st->r, st->a);
             CHECK_STR(jr_checkpoints_committable(&c), st->want, "%s: step %zu: committable after the write", tc->name,
