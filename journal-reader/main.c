@@ -192,11 +192,11 @@ static void checkpoint(struct jr *jr) {
 static bool examine(struct jr *jr) {
     struct aura_entry *e = &jr->map.entry;
     enum aura_level_from from = aura_content_apply(&jr->content, e, jr->map.severity);
-    if (!jr->ml)
+    bool single = from == AURA_FROM_JSON || from == AURA_FROM_LOGFMT || from == AURA_FROM_KLOG;
+    if (!jr->ml || !aura_multiline_wants(jr->ml, e, single))
         return true;
     char key[STREAM_KEY_MAX];
     size_t klen = jr_map_stream_key(&jr->map, key, sizeof(key));
-    bool single = from == AURA_FROM_JSON || from == AURA_FROM_LOGFMT || from == AURA_FROM_KLOG;
     return aura_multiline_feed(jr->ml, key, klen, e, jr->map.severity, single, jr->n_read, aura_now_us()) ==
            AURA_ML_PASS;
 }

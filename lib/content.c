@@ -92,7 +92,7 @@ int aura_content_level_word(const char *s, size_t len) {
     for (size_t i = 0; i < len; i++)
         w[i] = lower(s[i]);
     for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-        if (strlen(words[i].word) == len && memcmp(words[i].word, w, len) == 0)
+        if (words[i].word[0] == w[0] && strlen(words[i].word) == len && memcmp(words[i].word, w, len) == 0)
             return (int)words[i].level;
     return -1;
 }

@@ -736,6 +736,19 @@ enum aura_ml_result aura_multiline_feed(struct aura_multiline *m, const char *ke
     return AURA_ML_HELD;
 }
 
+bool aura_multiline_wants(const struct aura_multiline *m, const struct aura_entry *e, bool single) {
+    struct line l;
+    enum kind kind;
+    enum state state;
+    bool fatal, expect_exc;
+    if (m->n_streams)
+        return true;
+    if (single)
+        return false;
+    line_init(&l, e->message, e->message ? e->message_len : 0);
+    return classify(&l, &kind, &state, &fatal, &expect_exc) != 0;
+}
+
 /* --- output --------------------------------------------------------------- */
 
 static bool level_open(int severity) {

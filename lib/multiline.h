@@ -76,6 +76,10 @@ enum aura_ml_result aura_multiline_feed(struct aura_multiline *m, const char *ke
                                         const struct aura_entry *e, int severity, bool single, uint64_t token,
                                         uint64_t now_us);
 
+/* Whether aura_multiline_feed() could do anything but pass e: false for
+ * most lines, so a front end can skip building the stream key. */
+bool aura_multiline_wants(const struct aura_multiline *m, const struct aura_entry *e, bool single);
+
 /* The oldest finished entry, or NULL.  It stays valid until
  * aura_multiline_pop(); calling peek again returns the same entry. */
 const struct aura_entry *aura_multiline_peek(struct aura_multiline *m);

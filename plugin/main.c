@@ -133,7 +133,8 @@ static bool examine(struct plugin *p, struct aura_entry *e) {
         severity = aura_severity_from_name(word);
     }
     enum aura_level_from from = aura_content_apply(&p->content, e, severity);
-    if (!p->ml)
+    bool single = from == AURA_FROM_JSON || from == AURA_FROM_LOGFMT || from == AURA_FROM_KLOG;
+    if (!p->ml || !aura_multiline_wants(p->ml, e, single))
         return true;
     /* the stream: host, program, procid */
     char key[256];
@@ -150,7 +151,6 @@ static bool examine(struct plugin *p, struct aura_entry *e) {
     for (size_t i = 0; i < e->n_fields; i++)
         if (e->fields[i].type == AURA_FIELD_INT && strcmp(e->fields[i].key, "pid") == 0)
             n += (size_t)snprintf(key + n, sizeof(key) - n, "%lld", (long long)e->fields[i].num);
-    bool single = from == AURA_FROM_JSON || from == AURA_FROM_LOGFMT || from == AURA_FROM_KLOG;
     return aura_multiline_feed(p->ml, key, n, e, severity, single, ++p->n_fed, aura_now_us()) == AURA_ML_PASS;
 }
 
