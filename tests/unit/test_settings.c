@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "journal_settings.h"
+#include "content.h"
 #include "settings.h"
 #include "tap.h"
 
@@ -132,6 +133,10 @@ static struct aura_settings *load_ok(const char *path, unsigned flags) {
 }
 
 static void check_defaults(const struct aura_settings *cfg, const char *what) {
+    const struct aura_content_settings *cs = aura_content_settings_of(cfg);
+    CHECK(cs->levels && cs->structured && cs->stack_traces, "%s: [content] levels, structured, stack_traces true", what);
+    CHECK(cs->multiline_timeout == 1.0 && cs->max_stack_lines == 1000, "%s: multiline_timeout 1.0, max_stack_lines 1000",
+          what);
     CHECK_STR(cfg->environment, "production", "%s: environment", what);
     CHECK_STR(cfg->endpoint, "https://ingest.auralog.ai", "%s: endpoint", what);
     CHECK(!cfg->allow_insecure_endpoint, "%s: allow_insecure_endpoint false", what);
@@ -533,7 +538,7 @@ static void test_shipped_conf(void) {
     }
     free(line);
     fclose(f);
-    CHECK_INT(n_default, 23, "shipped conf documents 23 defaults");
+    CHECK_INT(n_default, 28, "shipped conf documents 28 defaults");
 
     FILE *files[] = {as_is, uncommented};
     const char *names[] = {"shipped_as_is.conf", "shipped_defaults.conf"};
@@ -577,6 +582,7 @@ int main(void) {
         return 1;
     }
     aura_settings_register(&jr_settings_table);
+    aura_settings_register(&aura_content_settings_table);
     setenv("AURA_TEST_API_KEY", ENV_KEY, 1);
     unsetenv("AURA_TEST_UNSET_VARIABLE");
 
