@@ -70,3 +70,6 @@ uninstall-auralog-conf: conf/subst/auralog.conf
 	  echo "$$f was changed: kept"; \
 	fi
 .PHONY: install-auralog-conf uninstall-auralog-conf
+
+# The example Prometheus alert rules (README "Operation")
+dist_examples_DATA = conf/prometheus/auralog-alerts.yml

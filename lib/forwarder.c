@@ -26,6 +26,8 @@
 #include "loop.h"
 #include "queue.h"
 #include "settings.h"
+#include "gzip.h"
+#include "metrics.h"
 #include "transport.h"
 #include "wire.h"
 
@@ -45,8 +47,10 @@ struct lane {
     size_t n_ranges, cap_ranges;
     const char *path;
     struct aura_buf body;
+    struct aura_buf wire; /* body gzipped (compression = gzip): what goes out */
     unsigned attempt;
     struct aura_timer retry_timer;
+    uint64_t sent_at_us; /* when the request in flight started (request_duration_seconds) */
     uint64_t failing_since_us;
     bool recovery_logged; /* still failing, but the other lane already logged the recovery */
     bool fault_reported;
@@ -69,6 +73,9 @@ struct aura_forwarder {
     struct aura_buf enc;
     struct aura_stats st;
     struct aura_ratelimit rl_drop, rl_overflow, rl_config;
+    struct aura_metric_set *m; /* NULL: no metrics */
+    struct aura_gzip *gz;      /* one deflate stream, reused; the lanes use it in turn */
+    char last_error[320];      /* the last delivery failure, for /healthz */
 };
 
 static void lane_kick(struct lane *l);
@@ -138,6 +145,11 @@ static void lane_succeeded(struct lane *l) {
     f->st.sent += r->end - r->start;
     f->st.acked += r->end - r->start;
     f->st.bytes += l->body.len;
+    if (f->m) {
+        aura_series_add(l->urgent ? f->m->sent_urgent : f->m->sent_batch, (double)(r->end - r->start));
+        aura_series_add(f->m->bytes_sent, (double)l->body.len);
+        aura_series_set(f->m->last_success, (double)aura_realtime_us() / 1e6);
+    }
     if (l->failing_since_us) {
         /* one line per outage: when the other lane fails too, the first lane
          * to recover says it for both and the other one stays quiet */
@@ -183,7 +195,17 @@ static void lane_send(struct lane *l) {
     f->st.requests++;
     if (l->attempt > 0)
         f->st.retried++;
+    if (f->m && l->attempt > 0)
+        aura_series_add(f->m->retries, 1);
     struct aura_request rq = {.path = l->path, .body = l->body.data, .len = l->body.len};
+    /* batch limits counted the uncompressed body; only the wire changes */
+    if (f->cfg->compression == AURA_COMPRESSION_GZIP && !l->transport->redact_key &&
+        aura_gzip_compress(f->gz, l->body.data, l->body.len, &l->wire) == 0) {
+        rq.body = l->wire.data;
+        rq.len = l->wire.len;
+        rq.content_encoding = "gzip";
+    }
+    l->sent_at_us = aura_now_us();
     struct aura_response resp;
     int r = aura_transport_send(l->transport, f->cfg, &rq, &resp);
     if (r < 0) {
@@ -276,6 +298,7 @@ static uint64_t backoff_us(struct lane *l) {
 static void lane_failed(struct lane *l, const struct aura_response *resp) {
     struct aura_forwarder *f = l->f;
     const char *why = resp->why;
+    snprintf(f->last_error, sizeof f->last_error, "%s", why);
     uint64_t now = aura_now_us();
     if (!l->failing_since_us)
         l->failing_since_us = now;
@@ -283,9 +306,15 @@ static void lane_failed(struct lane *l, const struct aura_response *resp) {
     uint64_t delay;
     if (resp->outcome == AURA_OUTCOME_CONFIG) {
         delay = sec_to_us(f->cfg->retry_max);
-        const char *hint = (resp->status == 401 || resp->status == 403)
-                               ? "the endpoint refused the API key; fix api_key and reload (SIGHUP)"
-                               : "the endpoint answered with a redirect, which is never followed; fix endpoint";
+        const char *hint =
+            (resp->status == 401 || resp->status == 403)
+                ? (f->cfg->client_cert ? "the endpoint refused the API key or the client certificate; fix them and "
+                                         "reload (SIGHUP)"
+                                       : "the endpoint refused the API key (or wants a client certificate: "
+                                         "client_cert); fix it and reload (SIGHUP)")
+            : resp->status == 415
+                ? "the endpoint does not accept the request's Content-Encoding; set compression = none and reload"
+                : "the endpoint answered with a redirect, which is never followed; fix endpoint";
         aura_log_limited(&f->rl_config, AURA_LOG_ERR, "%s%s: %s: %s; holding %zu entries, retrying every %g s",
                          f->cfg->endpoint, l->path, why, hint, f->q.n_live, f->cfg->retry_max);
     } else {
@@ -320,6 +349,8 @@ static void lane_rejected(struct lane *l, const struct aura_response *resp) {
                          f->cfg->endpoint, l->path, why, it->json);
         aura_queue_done(&f->q, it);
         f->st.dropped++;
+        if (f->m)
+            aura_series_add(f->m->dropped_rejected, 1);
         f->st.acked++;
         if (lane_next_range(l))
             lane_send(l);
@@ -338,6 +369,11 @@ static void lane_rejected(struct lane *l, const struct aura_response *resp) {
 
 /* What the outcome of the lane's request means: done, split, or again later. */
 static void lane_complete(struct lane *l, const struct aura_response *resp) {
+    struct aura_forwarder *f = l->f;
+    if (f->m && !l->transport->redact_key) { /* requests_total counts what went to the endpoint */
+        aura_series_add(f->m->requests[aura_metric_code_of(resp->status)], 1);
+        aura_series_observe(f->m->request_duration, (double)(aura_now_us() - l->sent_at_us) / 1e6);
+    }
     switch (resp->outcome) {
     case AURA_OUTCOME_OK:
         lane_succeeded(l);
@@ -384,6 +420,7 @@ static void lane_cleanup(struct lane *l) {
     free(l->items);
     free(l->ranges);
     aura_buf_free(&l->body);
+    aura_buf_free(&l->wire);
 }
 
 int aura_forwarder_new(struct aura_loop *loop, const struct aura_settings *cfg, const struct aura_global *global,
@@ -399,6 +436,11 @@ int aura_forwarder_new(struct aura_loop *loop, const struct aura_settings *cfg, 
     f->cfg = cfg;
     aura_queue_init(&f->q);
     aura_buf_init(&f->enc);
+    f->gz = aura_gzip_new();
+    if (!f->gz) {
+        free(f);
+        return -ENOMEM;
+    }
     aura_timer_init(&f->flush_timer, flush_timer_cb, f);
     f->rl_drop = (struct aura_ratelimit)AURA_RATELIMIT_BURST(60, 20);
     f->rl_overflow = (struct aura_ratelimit)AURA_RATELIMIT(60);
@@ -423,6 +465,7 @@ void aura_forwarder_free(struct aura_forwarder *f) {
     lane_cleanup(&f->urgent);
     aura_queue_clear(&f->q);
     aura_buf_free(&f->enc);
+    aura_gzip_free(f->gz);
     free(f);
 }
 
@@ -437,6 +480,8 @@ static bool drop_oldest(struct aura_forwarder *f) {
     aura_queue_done(&f->q, it);
     f->st.overflow++;
     f->st.acked++;
+    if (f->m)
+        aura_series_add(f->m->dropped_overflow, 1);
     aura_log_limited(&f->rl_overflow, AURA_LOG_WARNING,
                      "queue full (%zu entries, max_queue_entries): dropping the oldest entries (%llu so far)",
                      f->cfg->max_queue_entries, (unsigned long long)f->st.overflow);
@@ -456,6 +501,8 @@ int aura_forwarder_submit(struct aura_forwarder *f, const struct aura_entry *e, 
     struct aura_item *it = aura_queue_push(&f->q, f->enc.data, f->enc.len, urgent);
     f->st.read++;
     f->st.backlog = f->q.n_live;
+    if (f->m)
+        aura_series_add(f->m->entries_read, 1);
     if (seq)
         *seq = it->seq;
     lane_kick(urgent ? &f->urgent : &f->normal);
@@ -511,6 +558,29 @@ int aura_forwarder_reconfigure(struct aura_forwarder *f, const struct aura_setti
     lane_retry_now(&f->urgent);
     aura_forwarder_flush(f);
     return 0;
+}
+
+void aura_forwarder_set_metrics(struct aura_forwarder *f, struct aura_metric_set *m) {
+    f->m = m;
+}
+
+uint64_t aura_forwarder_lag_us(const struct aura_forwarder *f) {
+    const struct aura_item *oldest = f->q.live_head;
+    uint64_t now = aura_now_us();
+    return oldest && now > oldest->t_us ? now - oldest->t_us : 0;
+}
+
+const char *aura_forwarder_last_error(const struct aura_forwarder *f) {
+    return f->last_error;
+}
+
+void aura_forwarder_collect(void *forwarder) {
+    struct aura_forwarder *f = forwarder;
+    if (!f || !f->m)
+        return;
+    aura_series_set(f->m->backlog, (double)f->q.n_live);
+    aura_series_set(f->m->queue_capacity, (double)f->cfg->max_queue_entries);
+    aura_series_set(f->m->delivery_lag, (double)aura_forwarder_lag_us(f) / 1e6);
 }
 
 void aura_forwarder_get_stats(const struct aura_forwarder *f, struct aura_stats *st) {

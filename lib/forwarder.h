@@ -84,6 +84,17 @@ uint64_t aura_forwarder_failing_us(const struct aura_forwarder *f);
 int aura_forwarder_reconfigure(struct aura_forwarder *f, const struct aura_settings *cfg,
                                const struct aura_global *global);
 
+/* Count into m (SPEC §12) from now on; NULL stops.  The set outlives the
+ * forwarder's configuration: the program owns it. */
+struct aura_metric_set;
+void aura_forwarder_set_metrics(struct aura_forwarder *f, struct aura_metric_set *m);
+/* Set the gauges (backlog, capacity, lag) in f's metric set: a collect hook. */
+void aura_forwarder_collect(void *forwarder);
+/* Microseconds the oldest undelivered entry has waited (0 when none). */
+uint64_t aura_forwarder_lag_us(const struct aura_forwarder *f);
+/* The last delivery failure, one line ("HTTP 503", curl's error), "" before any. */
+const char *aura_forwarder_last_error(const struct aura_forwarder *f);
+
 void aura_forwarder_get_stats(const struct aura_forwarder *f, struct aura_stats *st);
 /* "read=.. sent=.. acked=.. retried=.. dropped=.. overflow=.. bytes=.. backlog=.." */
 void aura_stats_format(const struct aura_stats *st, char *out, size_t size);
