@@ -12,3 +12,8 @@ delivery_engine_tests += tests/delivery/redirect.sh
 TESTS += $(delivery_engine_tests)
 dist_check_SCRIPTS += $(delivery_engine_tests)
 EXTRA_DIST += tests/delivery/common.bash
+# issue 13: metrics and health, hostile clients on the metrics port, proxy/mTLS/pinning/gzip
+delivery_engine_tests += tests/delivery/metrics.sh
+delivery_engine_tests += tests/delivery/metrics_hostile.sh
+delivery_engine_tests += tests/delivery/network.sh
+EXTRA_DIST += tests/promparse.py tests/hostile.py
