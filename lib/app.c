@@ -24,6 +24,8 @@
 #include "level.h"
 #include "log.h"
 #include "loop.h"
+#include "metrics.h"
+#include "monitor.h"
 
 #define SHUTDOWN_GRACE_US (5u * 1000000u)
 
@@ -272,6 +274,19 @@ static int load_config(struct aura_app *app, bool explicit_path, struct aura_set
     return 0;
 }
 
+/* [metrics] of cfg into the monitor: 0, or -errno with err set. */
+static int configure_monitor(struct aura_app *app, const struct aura_settings *cfg, char *err, size_t errlen) {
+    struct aura_monitor_settings ms = {
+        .listen = cfg->metrics_listen, .metrics_file = cfg->metrics_file, .unhealthy_after = cfg->unhealthy_after};
+    return aura_monitor_configure(app->monitor, &ms, err, errlen);
+}
+
+static void count_reload(struct aura_app *app, bool ok) {
+    struct aura_metric_set *m = app->monitor ? aura_monitor_metrics(app->monitor) : NULL;
+    if (m)
+        aura_series_add(ok ? m->reloads_ok : m->reloads_failed, 1);
+}
+
 static void reload(struct app_state *s) {
     struct aura_app *app = &s->app;
     char err[1024] = "";
@@ -282,12 +297,14 @@ static void reload(struct app_state *s) {
         snprintf(msg, sizeof msg, "reload failed, keeping the previous configuration: %s", err);
         aura_log(AURA_LOG_ERR, "%s", msg);
         aura_app_self_report(app, AURA_LEVEL_ERROR, msg);
+        count_reload(app, false);
         return;
     }
     if (app->fe->reload && (r = app->fe->reload(app, cfg)) < 0) {
         aura_log(AURA_LOG_ERR, "reload refused by %s (%s), keeping the previous configuration", app->fe->program,
                  strerror(-r));
         aura_settings_free(cfg);
+        count_reload(app, false);
         return;
     }
     struct aura_host *host = NULL;
@@ -301,6 +318,9 @@ static void reload(struct app_state *s) {
     app->cfg = cfg;
     app->host = host;
     app->global = global;
+    if (configure_monitor(app, cfg, err, sizeof err) < 0)
+        aura_log(AURA_LOG_ERR, "reload: %s; the metrics server stays as it was", err);
+    count_reload(app, true);
     aura_log(AURA_LOG_NOTICE, "configuration reloaded from %s", cfg->path ? cfg->path : "(built-in defaults)");
 }
 
@@ -523,6 +543,15 @@ int aura_app_main(const struct aura_frontend *fe, int argc, char **argv) {
         rc = 1;
         goto out;
     }
+    app->monitor = aura_monitor_new(app->loop, app->fwd, false);
+    {
+        char why[512] = "";
+        if (configure_monitor(app, app->cfg, why, sizeof why) < 0) {
+            aura_log(AURA_LOG_ERR, "%s", why);
+            rc = 1;
+            goto out;
+        }
+    }
     crash_setup(s);
     crash_report_previous(s);
     if (fe->start && (r = fe->start(app)) < 0) {
@@ -537,6 +566,8 @@ int aura_app_main(const struct aura_frontend *fe, int argc, char **argv) {
 
 out:
     crash_state = NULL;
+    aura_monitor_flush(app->monitor); /* metrics_file with the final counts */
+    aura_monitor_free(app->monitor);
     aura_forwarder_free(app->fwd);
     aura_loop_free(app->loop);
     aura_global_free(app->global);

@@ -17,6 +17,7 @@ struct aura_loop;
 struct aura_host;
 struct aura_global;
 struct aura_app;
+struct aura_monitor;
 
 struct aura_frontend {
     const char *program;            /* "auralog-journald" */
@@ -69,6 +70,7 @@ struct aura_app {
     struct aura_global *global;
     struct aura_loop *loop;
     struct aura_forwarder *fwd;
+    struct aura_monitor *monitor; /* metrics, health, STATUS= (SPEC §12) */
     bool stopping;            /* a stop was requested */
     int exit_code;
     char opt_error[256];      /* parse_option: why its value is invalid (one line, no program name) */

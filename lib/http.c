@@ -235,8 +235,14 @@ static int http_transport_send(struct aura_transport *base, const struct aura_se
                                const struct aura_request *rq, struct aura_response *resp) {
     struct http_transport *t = (struct http_transport *)base;
     (void)resp;
-    /* SPEC §13 keys (proxy, client_cert, ...) join here once their rows exist */
-    struct aura_http_settings s = {.endpoint = cfg->endpoint, .ca_file = cfg->ca_file, .timeout = cfg->timeout};
+    struct aura_http_settings s = {.endpoint = cfg->endpoint,
+                                   .ca_file = cfg->ca_file,
+                                   .timeout = cfg->timeout,
+                                   .proxy = cfg->proxy,
+                                   .client_cert = cfg->client_cert,
+                                   .client_key = cfg->client_key,
+                                   .pinned_public_key = cfg->pinned_public_key,
+                                   .connect_timeout = cfg->connect_timeout};
     int r = aura_http_post_encoded(&t->http, &s, rq->path, rq->body, rq->len, rq->content_encoding);
     return r < 0 ? r : 0;
 }

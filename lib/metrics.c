@@ -341,17 +341,6 @@ void aura_metric_set_init(struct aura_metric_set *s, int journal) {
     f = aura_metrics_add(m, AURA_METRIC_GAUGE, "delivery_lag_seconds",
                          "Age of the oldest undelivered entry; 0 when none.", NULL);
     s->delivery_lag = aura_metric_series(f, NULL);
-    if (journal) {
-        f = aura_metrics_add(m, AURA_METRIC_GAUGE, "journal_behind_seconds",
-                             "Journal end minus the last entry read.", NULL);
-        s->journal_behind = aura_metric_series(f, NULL);
-        f = aura_metrics_add(m, AURA_METRIC_COUNTER, "journal_lost_entries_total",
-                             "Entries vacuumed or rotated away before they were read (seqnum gaps).", NULL);
-        s->journal_lost = aura_metric_series(f, NULL);
-        f = aura_metrics_add(m, AURA_METRIC_COUNTER, "journal_skipped_files_total",
-                             "Journal files skipped as unreadable or corrupt.", NULL);
-        s->journal_skipped_files = aura_metric_series(f, NULL);
-    }
     s->content_levels = aura_metrics_add(m, AURA_METRIC_COUNTER, "content_levels_total",
                                          "Entries whose level came from their content, by source.", "from");
     f = aura_metrics_add(m, AURA_METRIC_COUNTER, "stack_traces_total", "Multi-line stack traces joined into one entry.",
@@ -360,6 +349,24 @@ void aura_metric_set_init(struct aura_metric_set *s, int journal) {
     f = aura_metrics_add(m, AURA_METRIC_COUNTER, "config_reloads_total", "SIGHUP reloads by result.", "result");
     s->reloads_ok = aura_metric_series(f, "success");
     s->reloads_failed = aura_metric_series(f, "failure");
+    if (journal)
+        aura_metric_set_add_journal(s);
+}
+
+void aura_metric_set_add_journal(struct aura_metric_set *s) {
+    struct aura_metrics *m = s->reg;
+    struct aura_metric *f;
+    if (s->journal_lost)
+        return;
+    f = aura_metrics_add(m, AURA_METRIC_GAUGE, "journal_behind_seconds",
+                         "Journal end minus the last entry read (0 when reading is at the end).", NULL);
+    s->journal_behind = aura_metric_series(f, NULL);
+    f = aura_metrics_add(m, AURA_METRIC_COUNTER, "journal_lost_entries_total",
+                         "Entries vacuumed or rotated away before they were read (seqnum gaps).", NULL);
+    s->journal_lost = aura_metric_series(f, NULL);
+    f = aura_metrics_add(m, AURA_METRIC_COUNTER, "journal_skipped_files_total",
+                         "Journal files skipped as unreadable or corrupt.", NULL);
+    s->journal_skipped_files = aura_metric_series(f, NULL);
 }
 
 void aura_metric_set_done(struct aura_metric_set *s) {

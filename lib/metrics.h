@@ -101,6 +101,8 @@ struct aura_metric_set {
 /* Register everything in a new registry.  Journal-only metrics are
  * registered only when journal is nonzero. */
 void aura_metric_set_init(struct aura_metric_set *s, int journal);
+/* The journal-only metrics, for a front end that reads the journal (once). */
+void aura_metric_set_add_journal(struct aura_metric_set *s);
 void aura_metric_set_done(struct aura_metric_set *s);
 /* requests_total{code} bucket for an HTTP status (0: no response). */
 enum aura_metric_code aura_metric_code_of(long status);

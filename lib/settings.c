@@ -27,6 +27,7 @@
 
 #include "buf.h"
 #include "log.h"
+#include "metrics_server.h"
 #include "number.h"
 
 #define LINE_MAX_BYTES 8192   /* longest accepted line */
@@ -36,6 +37,68 @@
 #define MAX_TABLES 8          /* front-end tables */
 
 #define OFF(member) offsetof(struct aura_settings, member)
+
+/* ---- SPEC §12/§13 values checked as they are read ------------------------ */
+static const struct aura_setting_name compression_names[] = {
+    {"none", AURA_COMPRESSION_NONE}, {"gzip", AURA_COMPRESSION_GZIP}, {NULL, 0}};
+
+static void print_string(FILE *f, const char *key, const void *slot) {
+    const char *v = *(char *const *)slot;
+    fprintf(f, "%s =%s%s\n", key, v ? " " : "", v ? v : "");
+}
+
+static void release_string(void *slot) {
+    free(*(char **)slot);
+    *(char **)slot = NULL;
+}
+
+static void set_string(void *slot, const char *value) {
+    release_string(slot);
+    *(char **)slot = *value ? aura_strdup(value) : NULL;
+}
+
+/* http://host:port or https://host:port (libcurl speaks both to a proxy). */
+static int parse_proxy(const char *value, void *slot, char *why, size_t whylen) {
+    const char *host = strncmp(value, "http://", 7) == 0 ? value + 7 : strncmp(value, "https://", 8) == 0 ? value + 8 : NULL;
+    if (*value && (!host || !*host || *host == '/' || *host == ':' || strpbrk(value, " \t"))) {
+        snprintf(why, whylen, "must be http://host:port (or https://), or empty for a direct connection");
+        return -EINVAL;
+    }
+    set_string(slot, value);
+    return 0;
+}
+
+/* sha256//BASE64 (a SHA-256 is 44 base64 characters), several joined by ';'. */
+static int parse_pins(const char *value, void *slot, char *why, size_t whylen) {
+    for (const char *p = value; *p;) {
+        const char *end = strchr(p, ';');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        bool ok = n == 8 + 44 && strncmp(p, "sha256//", 8) == 0;
+        for (size_t i = 8; ok && i < n; i++)
+            ok = (p[i] >= 'A' && p[i] <= 'Z') || (p[i] >= 'a' && p[i] <= 'z') || (p[i] >= '0' && p[i] <= '9') ||
+                 p[i] == '+' || p[i] == '/' || (p[i] == '=' && i == n - 1);
+        if (!ok) {
+            snprintf(why, whylen, "must be sha256//BASE64 (44 characters), several joined by ';', got \"%.*s\"",
+                     (int)n, p);
+            return -EINVAL;
+        }
+        p = end ? end + 1 : p + n;
+    }
+    set_string(slot, value);
+    return 0;
+}
+
+static int parse_listen(const char *value, void *slot, char *why, size_t whylen) {
+    struct sockaddr_storage ss;
+    socklen_t len;
+    char err[200];
+    if (*value && aura_listen_parse(value, &ss, &len, err, sizeof err) < 0) {
+        snprintf(why, whylen, "%s", err);
+        return -EINVAL;
+    }
+    set_string(slot, value);
+    return 0;
+}
 
 /* The core's sections, in the order --check prints them. */
 static const struct aura_setting core_rows[] = {
@@ -58,6 +121,19 @@ static const struct aura_setting core_rows[] = {
     AURA_SETTING_ROW("delivery", "retry_initial", AURA_SETTING_SECONDS, OFF(retry_initial), "1"),
     AURA_SETTING_ROW("delivery", "retry_max", AURA_SETTING_SECONDS, OFF(retry_max), "60"),
     AURA_SETTING_ROW("delivery", "ca_file", AURA_SETTING_FILE, OFF(ca_file), ""),
+    AURA_SETTING_ROW("delivery", "connect_timeout", AURA_SETTING_SECONDS, OFF(connect_timeout), "10"),
+    AURA_SETTING_ROW("delivery", "proxy", AURA_SETTING_CUSTOM, OFF(proxy), "", .parse = parse_proxy,
+                     .print = print_string, .release = release_string),
+    AURA_SETTING_ROW("delivery", "client_cert", AURA_SETTING_FILE, OFF(client_cert), ""),
+    AURA_SETTING_ROW("delivery", "client_key", AURA_SETTING_FILE, OFF(client_key), ""),
+    AURA_SETTING_ROW("delivery", "pinned_public_key", AURA_SETTING_CUSTOM, OFF(pinned_public_key), "",
+                     .parse = parse_pins, .print = print_string, .release = release_string),
+    AURA_SETTING_ROW("delivery", "compression", AURA_SETTING_ENUM, OFF(compression), "none",
+                     .names = compression_names),
+    AURA_SETTING_ROW("metrics", "listen", AURA_SETTING_CUSTOM, OFF(metrics_listen), "", .parse = parse_listen,
+                     .print = print_string, .release = release_string),
+    AURA_SETTING_ROW("metrics", "metrics_file", AURA_SETTING_STRING_OPT, OFF(metrics_file), ""),
+    AURA_SETTING_ROW("metrics", "unhealthy_after", AURA_SETTING_SECONDS, OFF(unhealthy_after), "300"),
 };
 
 static int check_core(const void *values, struct aura_settings_check *chk);
@@ -684,6 +760,15 @@ static int check_order(struct aura_settings_check *p, const char *section, const
 /* Checks across the core's keys. */
 static int check_core(const void *values, struct aura_settings_check *p) {
     const struct aura_settings *cfg = values;
+    struct stat kst;
+
+    if (cfg->client_key && !cfg->client_cert)
+        return aura_settings_fail(p, "delivery", "client_key", "needs client_cert too");
+    /* like the API key file: others reading the private key is worth a word */
+    if (p->f && cfg->client_key && stat(cfg->client_key, &kst) == 0 && (kst.st_mode & (S_IRGRP | S_IROTH)))
+        aura_log(AURA_LOG_WARNING,
+                 "%s: client_key \"%s\" is readable by group or others (mode %04o), restrict it with chmod 600",
+                 cfg->path ? cfg->path : "(defaults)", cfg->client_key, (unsigned)(kst.st_mode & 07777));
 
     if (cfg->key_source == AURA_KEY_NONE && !(p->flags & AURA_SETTINGS_KEY_OPTIONAL))
         return fail(p, 0, "api_key", -EINVAL, "missing, set one of api_key, api_key_file or api_key_env in [auralog]");

@@ -20,6 +20,8 @@
 
 #define AURA_DEFAULT_CONFIG SYSCONFDIR "/auralog/auralog.conf"
 
+enum aura_compression { AURA_COMPRESSION_NONE, AURA_COMPRESSION_GZIP };
+
 enum aura_key_source { AURA_KEY_NONE, AURA_KEY_INLINE, AURA_KEY_FILE, AURA_KEY_ENV };
 
 struct aura_kv {
@@ -58,6 +60,17 @@ struct aura_settings {
     double retry_initial;     /* 1 s */
     double retry_max;         /* 60 s */
     char *ca_file;            /* NULL when empty */
+    double connect_timeout;   /* 10 s (SPEC §13) */
+    char *proxy;              /* http(s)://host:port; NULL: direct, the environment ignored */
+    char *client_cert;        /* PEM; NULL when empty */
+    char *client_key;         /* PEM; NULL when empty */
+    char *pinned_public_key;  /* sha256//BASE64[;...]; NULL when empty */
+    int compression;          /* enum aura_compression */
+
+    /* [metrics] (SPEC §12) */
+    char *metrics_listen;     /* "127.0.0.1:9101"; NULL: off */
+    char *metrics_file;       /* NULL: off; "%p" is the PID */
+    double unhealthy_after;   /* 300 s */
 
     /* the registered front-end sections' values (settings.c) */
     struct aura_settings_block *blocks;

@@ -58,7 +58,7 @@ scrape >"$T/before-reload.txt"
 kill -HUP "$FEED_PID"
 ok "a good reload is counted" wait_until 10 eval '[ "$(val '\''auralog_config_reloads_total{result="success"}'\'')" = 1 ]'
 cp "$T/a.conf" "$T/good.conf"
-echo "flush_interval = soon" >>"$T/a.conf"
+printf "[auralog]\nflush_interval = soon\n" >>"$T/a.conf"
 kill -HUP "$FEED_PID"
 ok "a failed reload is counted" wait_until 10 eval '[ "$(val '\''auralog_config_reloads_total{result="failure"}'\'')" = 1 ]'
 cp "$T/good.conf" "$T/a.conf"
@@ -77,7 +77,7 @@ like "the 503 says why in one line" "$reason" "^delivery failing for [0-9]+ s \(
 is "one line" "$(health | wc -l)" 1
 ok "lag is visible" eval '[ "$(val auralog_delivery_lag_seconds | cut -d. -f1)" -ge 2 ]'
 ok "backlog is visible" eval '[ "$(val auralog_backlog_entries)" -ge 2 ]'
-restart_ingest
+restart_ingest {FEED_FD}>&- # the new endpoint must not hold the feed's stdin open
 ok "after the outage everything arrives" ingest_wait_count 34 30
 ok "/healthz 200 again" wait_until 20 eval '[ "$(health_status)" = 200 ]'
 is "health body" "$(health)" "ok"
