@@ -33,6 +33,8 @@
 #include "log.h"
 #include "loop.h"
 #include "map.h"
+#include "metrics.h"
+#include "monitor.h"
 #include "reader.h"
 #include "sigbus.h"
 #include "state.h"
@@ -252,10 +254,25 @@ static void jr_acked(struct aura_app *app, uint64_t watermark) {
 
 /* --- reading -------------------------------------------------------------- */
 
+/* STATUS= through the monitor, which adds backlog, lag and the last success. */
+static struct aura_monitor *status_monitor;
+
 static void notify_status(const char *status) {
-    char buf[256];
-    snprintf(buf, sizeof(buf), "STATUS=%s", status);
-    sd_notify(0, buf);
+    aura_monitor_status(status_monitor, status);
+}
+
+/* The journal's own metrics, set just before every render. */
+static void jr_collect(void *userdata) {
+    struct jr *jr = userdata;
+    struct aura_metric_set *m = aura_monitor_metrics(jr->app->monitor);
+    double behind = 0;
+    int64_t now = aura_realtime_us();
+    if (!jr->at_end && jr->last_read_rt && now > (int64_t)jr->last_read_rt)
+        behind = (double)(now - (int64_t)jr->last_read_rt) / 1e6;
+    aura_series_set(m->journal_behind, behind);
+    aura_series_set(m->journal_lost, (double)jr->n_lost);
+    if (jr->reader)
+        aura_series_set(m->journal_skipped_files, (double)jr_reader_skipped_files(jr->reader));
 }
 
 static void pause_reading(struct jr *jr) {
@@ -553,6 +570,8 @@ static int jr_start(struct aura_app *app) {
         free(cursor);
         return r;
     }
+    aura_metric_set_add_journal(aura_monitor_metrics(app->monitor));
+    aura_metrics_on_collect(aura_monitor_metrics(app->monitor)->reg, jr_collect, jr);
     r = jr_reader_seek(jr->reader, cursor, js->start);
     free(cursor);
     if (r < 0)
@@ -576,7 +595,9 @@ static int jr_start(struct aura_app *app) {
     if (jr->cli.once && jr->cli.timeout > 0)
         aura_loop_timer_arm(app->loop, &jr->once_timer, aura_now_us() + (uint64_t)(jr->cli.timeout * 1e6));
     aura_loop_timer_arm(app->loop, &jr->burst_timer, aura_now_us());
-    sd_notify(0, "READY=1\nSTATUS=Forwarding journal entries");
+    sd_notify(0, "READY=1");
+    status_monitor = app->monitor;
+    notify_status("Forwarding journal entries");
     return 0;
 }
 

@@ -22,6 +22,7 @@ struct jr_reader {
     sd_id128_t boot;
     char last_boot[33]; /* boot ID of the last entry read */
     bool filtered;      /* matches were added: seqnum gaps are expected */
+    unsigned n_skipped; /* unreadable journal files left out at open */
     bool have_prev;     /* prev_* describe the last entry read (or the cursor) */
     sd_id128_t prev_id;
     uint64_t prev_seq, prev_rt;
@@ -83,11 +84,12 @@ static bool is_journal_name(const char *name) {
 }
 
 /* sd-journal skips files it cannot open without a word: say which ones. */
-static void report_unreadable_in(const char *dir) {
+static unsigned report_unreadable_in(const char *dir) {
     DIR *d = opendir(dir);
     struct dirent *de;
+    unsigned n = 0;
     if (!d)
-        return;
+        return 0;
     while ((de = readdir(d))) {
         char path[4096];
         int r;
@@ -95,10 +97,13 @@ static void report_unreadable_in(const char *dir) {
             continue;
         snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
         r = probe_file(path);
-        if (r < 0)
+        if (r < 0) {
             aura_log(AURA_LOG_WARNING, "skipping journal file %s: %s", path, strerror(-r));
+            n++;
+        }
     }
     closedir(d);
+    return n;
 }
 
 int jr_reader_open(const struct jr_source *src, const struct jr_filter *filter, struct jr_reader **ret) {
@@ -120,8 +125,10 @@ int jr_reader_open(const struct jr_source *src, const struct jr_filter *filter, 
         ok = aura_calloc(n + 1, sizeof(char *));
         for (size_t i = 0; i < n; i++) {
             int k = probe_file(src->files[i]);
-            if (k < 0)
+            if (k < 0) {
                 aura_log(AURA_LOG_WARNING, "skipping journal file %s: %s", src->files[i], strerror(-k));
+                rd->n_skipped++;
+            }
             else
                 ok[good++] = src->files[i];
         }
@@ -132,7 +139,7 @@ int jr_reader_open(const struct jr_source *src, const struct jr_filter *filter, 
             aura_buf_printf(&what, "%zu journal files", good);
         free(ok);
     } else if (src->directory) {
-        report_unreadable_in(src->directory);
+        rd->n_skipped += report_unreadable_in(src->directory);
         r = sd_journal_open_directory(&rd->j, src->directory, 0);
         aura_buf_printf(&what, "journal directory %s", src->directory);
     } else if (src->journal_namespace) {
@@ -389,6 +396,10 @@ int jr_reader_gap(struct jr_reader *r, struct jr_gap *gap) {
     r->prev_seq = seq;
     r->prev_rt = rt;
     return found;
+}
+
+unsigned jr_reader_skipped_files(const struct jr_reader *r) {
+    return r->n_skipped;
 }
 
 uint64_t jr_reader_realtime(struct jr_reader *r) {

@@ -53,6 +53,8 @@ struct jr_gap {
     uint64_t before_us, after_us; /* realtime of the entries around it */
 };
 int jr_reader_gap(struct jr_reader *r, struct jr_gap *gap);
+/* Unreadable journal files left out when the reader was opened. */
+unsigned jr_reader_skipped_files(const struct jr_reader *r);
 /* Realtime µs of the current entry, 0 when none. */
 uint64_t jr_reader_realtime(struct jr_reader *r);
 

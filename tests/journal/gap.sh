@@ -9,7 +9,8 @@ test_init journal-gap
 
 start_journald
 start_ingest || bail_out "fake ingest did not start"
-write_config "$T/a.conf" auralog.flush_interval=0.05 "journal.state_file=$T/state"
+MPORT=$(free_port)
+write_config "$T/a.conf" auralog.flush_interval=0.05 "journal.state_file=$T/state" "metrics.listen=127.0.0.1:$MPORT"
 
 # seqnums of every entry in the namespace journal, one per line (from the
 # cursors: journalctl of systemd 252 has no __SEQNUM field yet)
@@ -46,6 +47,7 @@ ok "the vacuum lost unread entries" test "$lost" -gt 0
 first_left=$(awk -v s="$saved" '$1 > s' "$T/after" | head -n 1)
 is "what is left follows the lost range without a hole" "$first_left" "$((saved + lost + 1))"
 
+notify_listen
 run_reader --config "$T/a.conf" --namespace "$JNS"
 ok "what was left is delivered" wait_grep 30 '^c [0-9]+$' 30
 _self_report() {
@@ -61,6 +63,15 @@ _lost_stat() {
     wait_until 5 grep -q "journal_lost=" "$T/reader.err" && grep -o "journal_lost=[0-9]*" "$T/reader.err" | tail -n 1
 }
 is "the stats line counts it" "$(_lost_stat)" "journal_lost=$lost"
+metric() {
+    "$PYTHON3" "$FAKE_INGEST" --client GET "http://127.0.0.1:$MPORT/metrics" | awk -v k="$1" '$1 == k { print $2 }'
+}
+is "journal_lost_entries_total" "$(metric auralog_journal_lost_entries_total)" "$lost"
+is "journal_behind_seconds is 0 at the end of the journal" "$(metric auralog_journal_behind_seconds)" 0
+is "journal_skipped_files_total" "$(metric auralog_journal_skipped_files_total)" 0
+ok "STATUS= shows backlog, lag and the last success" \
+    wait_until 10 grep -Eq 'STATUS=.*; backlog [0-9]+, lag [0-9.]+ s, last success [0-9]{4}-' "$T/notify.log"
+diag "$(grep 'STATUS=' "$T/notify.log" | tail -n 1)"
 ok "no b entry arrived (they were vacuumed)" test "$(ingest_grep_count '^b [0-9]+$')" = 0
 
 # new entries while running: consecutive, no further report
