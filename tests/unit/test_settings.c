@@ -538,7 +538,7 @@ static void test_shipped_conf(void) {
     }
     free(line);
     fclose(f);
-    CHECK_INT(n_default, 28, "shipped conf documents 28 defaults");
+    CHECK_INT(n_default, 37, "shipped conf documents 37 defaults");
 
     FILE *files[] = {as_is, uncommented};
     const char *names[] = {"shipped_as_is.conf", "shipped_defaults.conf"};
@@ -571,6 +571,68 @@ static void rm_tmpdir(void) {
     rmdir(tmpdir);
 }
 
+/* SPEC §12/§13 keys: bad values name file:line:key; good ones are kept. */
+static void test_network_keys(void) {
+    static const struct {
+        const char *lines, *err; /* err: NULL = loads */
+    } t[] = {
+        {"[delivery]\nproxy = http://proxy.example:3128\n", NULL},
+        {"[delivery]\nproxy = socks5://p:1080\n", "proxy: must be http://host:port (or https://), or empty for a direct connection"},
+        {"[delivery]\nproxy = http://\n", "proxy: must be http://host:port"},
+        {"[delivery]\npinned_public_key = sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n", NULL},
+        {"[delivery]\npinned_public_key = sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=;"
+         "sha256//BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB=\n", NULL},
+        {"[delivery]\npinned_public_key = md5//abc\n", "pinned_public_key: must be sha256//BASE64"},
+        {"[delivery]\npinned_public_key = sha256//short\n", "pinned_public_key: must be sha256//BASE64"},
+        {"[delivery]\ncompression = gzip\n", NULL},
+        {"[delivery]\ncompression = zstd\n", "compression: must be none or gzip, got \"zstd\""},
+        {"[delivery]\nconnect_timeout = 0\n", "connect_timeout: must be a number > 0"},
+        {"[delivery]\nclient_key = /etc/hostname\n", "client_key: needs client_cert too"},
+        {"[metrics]\nlisten = 127.0.0.1:9101\nunhealthy_after = 30\nmetrics_file = /run/a-%p.prom\n", NULL},
+        {"[metrics]\nlisten = [::1]:9101\n", NULL},
+        {"[metrics]\nlisten = 9101\n", "listen: expected ADDRESS:PORT or [IPv6]:PORT"},
+        {"[metrics]\nlisten = localhost:9101\n", "listen: not an IPv4 address"},
+        {"[metrics]\nunhealthy_after = never\n", "unhealthy_after: must be a number > 0"},
+    };
+    char *key = write_tmp("net_key", FILE_KEY "\n", 0600);
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
+        char conf[1024];
+        snprintf(conf, sizeof conf, "[auralog]\napi_key_file = %s\n%s", key, t[i].lines);
+        char *path = write_tmp("net.conf", conf, 0600);
+        struct aura_settings *cfg = NULL;
+        char err[512] = "";
+        int r = aura_settings_load(path, 0, &cfg, err, sizeof err);
+        if (!t[i].err) {
+            CHECK_INT(r, 0, "network key case %zu loads", i);
+            if (r < 0)
+                printf("#   error: %s\n", err);
+        } else {
+            char want[300];
+            snprintf(want, sizeof want, "%s:4: %s", path, t[i].err);
+            CHECK(r == -EINVAL && strncmp(err, want, strlen(want)) == 0, "network key case %zu refused (%s)", i, t[i].err);
+            if (r != -EINVAL || strncmp(err, want, strlen(want)) != 0)
+                printf("#   got \"%s\"\n#   want \"%s...\"\n", err, want);
+        }
+        if (i == 0 && cfg)
+            CHECK_STR(cfg->proxy, "http://proxy.example:3128", "proxy kept");
+        if (i == 7 && cfg)
+            CHECK_INT(cfg->compression, AURA_COMPRESSION_GZIP, "compression = gzip");
+        if (i == 11 && cfg) {
+            CHECK_STR(cfg->metrics_listen, "127.0.0.1:9101", "listen kept");
+            CHECK(cfg->unhealthy_after == 30, "unhealthy_after kept");
+            CHECK_STR(cfg->metrics_file, "/run/a-%p.prom", "metrics_file kept, %%p unexpanded");
+        }
+        aura_settings_free(cfg);
+        free(path);
+    }
+    struct aura_settings *d = aura_settings_new_defaults();
+    CHECK(d->proxy == NULL && d->compression == AURA_COMPRESSION_NONE && d->connect_timeout == 10 &&
+              d->metrics_listen == NULL && d->unhealthy_after == 300,
+          "defaults: direct, no compression, connect_timeout 10, no metrics, unhealthy_after 300");
+    aura_settings_free(d);
+    free(key);
+}
+
 int main(void) {
     const char *top = getenv("top_srcdir");
     if (chdir(top && *top ? top : ".") < 0) {
@@ -593,6 +655,7 @@ int main(void) {
     test_key_file();
     test_print();
     test_shipped_conf();
+    test_network_keys();
 
     rm_tmpdir();
     return tap_done();
