@@ -278,6 +278,13 @@ static int load_config(struct aura_app *app, bool explicit_path, struct aura_set
 static int configure_monitor(struct aura_app *app, const struct aura_settings *cfg, char *err, size_t errlen) {
     struct aura_monitor_settings ms = {
         .listen = cfg->metrics_listen, .metrics_file = cfg->metrics_file, .unhealthy_after = cfg->unhealthy_after};
+    if (app->fe->no_metrics_listen && ms.listen) {
+        aura_log(AURA_LOG_WARNING,
+                 "[metrics] listen = %s is not served by %s (rsyslog may run it several times): use metrics_file "
+                 "with %%p instead",
+                 ms.listen, app->fe->program);
+        ms.listen = NULL;
+    }
     return aura_monitor_configure(app->monitor, &ms, err, errlen);
 }
 

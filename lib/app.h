@@ -28,6 +28,9 @@ struct aura_frontend {
      * before it is loaded (lib/settings.h); may be NULL */
     const struct aura_settings_table *settings;
     enum aura_full_policy full_policy;
+    /* [metrics] listen is ignored (with a warning): a program that may run
+     * several times at once (omauralog under rsyslog) uses metrics_file. */
+    bool no_metrics_listen;
     void *userdata;
 
     /* A front-end option from options[]: 0, or -EINVAL after printing nothing;

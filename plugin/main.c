@@ -479,6 +479,7 @@ static const struct option plugin_options[] = {
 
 static const struct aura_frontend frontend = {
     .program = "omauralog",
+    .no_metrics_listen = true,
     .synopsis = "[--config FILE] [--check] [--confirm] [--commit-timeout SEC] [--eof-drain SEC] [--stdout] [--verbose]",
     .help = "      --confirm       speak rsyslog omprog's confirmMessages protocol on stdout (with\n"
             "                      useTransactions: a commit is answered once the endpoint acknowledged it)\n"

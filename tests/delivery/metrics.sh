@@ -118,6 +118,22 @@ ok "metrics_file with %p = PID exists" test -s "$mf"
 ok "metrics_file parses" eval '"$PROMPY" "$PROMPARSE" "$mf" >"$T/file.txt"'
 is "metrics_file has the final counts" "$(awk '$1 == "auralog_entries_read_total" { print $2 }' "$T/file.txt")" "$(v auralog_entries_read_total)"
 ok "no temp file left" eval '! ls "$T"/*.tmp 2>/dev/null | grep -q .'
+# omauralog: metrics_file with %p (rsyslog may run it several times); listen is not served
+write_config "$T/om.conf" "metrics.metrics_file=$T/om-%p.prom" "metrics.listen=127.0.0.1:$MPORT"
+ingest_reset
+printf '%s\n' '{"msg":"om 1","severity":"6","app":"om"}' '{"msg":"om 2","severity":"3","app":"om"}' >"$T/om.in"
+"$OMAURALOG" --config "$T/om.conf" <"$T/om.in" >/dev/null 2>"$T/om.err" &
+om_pid=$!
+register_pid "$om_pid"
+ok "omauralog: exits at EOF" wait_until 20 eval '! _pid_alive $om_pid'
+wait "$om_pid"
+is "omauralog: exit 0" "$?" 0
+ok "omauralog: listen is refused with a word about metrics_file" grep -q "metrics_file with %p" "$T/om.err"
+ok "omauralog: metrics_file om-PID.prom" test -s "$T/om-$om_pid.prom"
+ok "omauralog: it parses" eval '"$PROMPY" "$PROMPARSE" "$T/om-$om_pid.prom" >"$T/om.txt"'
+is "omauralog: entries_read_total 2" "$(awk '$1 == "auralog_entries_read_total" { print $2 }' "$T/om.txt")" 2
+is "omauralog: both sent" "$(ingest_count)" 2
+
 if command -v "${PROMTOOL:-promtool}" >/dev/null 2>&1; then
     ok "promtool check metrics" eval '"${PROMTOOL:-promtool}" check metrics <"$mf"'
 else
