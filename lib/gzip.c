@@ -13,9 +13,10 @@ struct aura_gzip {
 struct aura_gzip *aura_gzip_new(void) {
     struct aura_gzip *z = aura_calloc(1, sizeof *z);
     /* windowBits 15 + 16: a gzip header and trailer instead of zlib's.
-     * Level 6 (zlib's default) is most of level 9's ratio on JSON at a
-     * fraction of its CPU. */
-    if (deflateInit2(&z->zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+     * Level 1: on the bench journal's request bodies it gives 13.3% of the
+     * JSON at ~220 MB/s, against 10.8% at ~66 MB/s for zlib's default 6; a
+     * forwarder's CPU per entry matters more than the last 2.5%. */
+    if (deflateInit2(&z->zs, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
         free(z);
         return NULL;
     }
