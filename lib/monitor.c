@@ -15,7 +15,8 @@
 #include "metrics.h"
 #include "metrics_server.h"
 
-#define STATUS_INTERVAL_US (5 * 1000000ULL)
+#define STATUS_INTERVAL_US (5 * 1000000ULL)        /* while entries wait: the lag moves */
+#define STATUS_IDLE_INTERVAL_US (60 * 1000000ULL)  /* nothing waiting: no need to wake often */
 #define METRICS_FILE_INTERVAL_S 15.0
 
 struct aura_monitor {
@@ -154,7 +155,8 @@ void aura_monitor_status(struct aura_monitor *m, const char *state) {
     snprintf(line, sizeof line, "STATUS=%s; backlog %zu, lag %.1f s, last success %s", m->state, st.backlog,
              (double)aura_forwarder_lag_us(m->fwd) / 1e6, last);
     sd_notify(0, line);
-    aura_loop_timer_arm(m->loop, &m->status_timer, aura_now_us() + STATUS_INTERVAL_US);
+    aura_loop_timer_arm(m->loop, &m->status_timer,
+                        aura_now_us() + (st.backlog ? STATUS_INTERVAL_US : STATUS_IDLE_INTERVAL_US));
 }
 
 void aura_monitor_flush(struct aura_monitor *m) {
