@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,7 @@ struct aura_metrics_server {
     void *userdata;
     struct aura_buf text; /* reused for every scrape */
     unsigned port;
+    bool had_connections; /* at the previous rearm() */
 };
 
 static void mhd_log(void *cls, const char *fmt, va_list ap) {
@@ -142,11 +144,28 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 }
 
 /* After every MHD_run: wake again when MHD's next connection timeout is due
- * (0 when it has buffered work), or never when it has none. */
+ * (0 when it has buffered work), or never when it has none.
+ *
+ * libmicrohttpd 0.9.75 in external-epoll mode takes its listen socket out of
+ * its epoll set at the connection limit and puts it back only in a later
+ * MHD_run(); with the kernel's backlog full no new event ever comes to call
+ * it, and the port stays deaf (seen under a flood of idle connections).  So
+ * while there are connections, and once more after the last one went, MHD
+ * runs at least every RECHECK_US. */
+#define RECHECK_US 500000u
+
 static void rearm(struct aura_metrics_server *s) {
     MHD_UNSIGNED_LONG_LONG ms;
+    uint64_t when = UINT64_MAX, now = aura_now_us();
+    const union MHD_DaemonInfo *ci = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+    bool conns = ci && ci->num_connections > 0;
     if (MHD_get_timeout(s->daemon, &ms) == MHD_YES)
-        aura_loop_timer_arm(s->loop, &s->timer, aura_now_us() + (uint64_t)ms * 1000);
+        when = now + (uint64_t)ms * 1000;
+    if ((conns || s->had_connections) && when > now + RECHECK_US)
+        when = now + RECHECK_US;
+    s->had_connections = conns;
+    if (when != UINT64_MAX)
+        aura_loop_timer_arm(s->loop, &s->timer, when);
     else
         aura_loop_timer_disarm(s->loop, &s->timer);
 }

@@ -44,7 +44,8 @@ ok "the bridge is alive" feed_alive
 is "nothing lost, nothing doubled" "$(n_sorted | wc -w)" "$((n + 5))"
 
 for pid in "${ATTACKERS[@]}"; do _stop_pids "$pid"; done
-ok "/metrics answers again after the attack" wait_until 30 eval 'get /metrics >"$T/after.txt"'
+ok "/metrics answers again after the attack" wait_until 30 eval 'get /metrics >"$T/after.txt"' ||
+    diag "sockets on the port: $(ss -tnH state all "sport = :$MPORT" | awk '{ print $1 }' | sort | uniq -c | tr '\n' ' ')"
 ok "with the counts" grep -q "^auralog_entries_read_total $((n + 5))\$" "$T/after.txt"
 fds=$(ls "/proc/$FEED_PID/fd" | wc -l)
 ok "connections are released (fds: $fds)" wait_until 30 eval '[ "$(ls /proc/$FEED_PID/fd | wc -l)" -lt 64 ]'
