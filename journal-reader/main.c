@@ -194,6 +194,7 @@ static void checkpoint(struct jr *jr) {
 static bool examine(struct jr *jr) {
     struct aura_entry *e = &jr->map.entry;
     enum aura_level_from from = aura_content_apply(&jr->content, e, jr->map.severity);
+    aura_monitor_count_content(jr->app->monitor, from);
     bool single = from == AURA_FROM_JSON || from == AURA_FROM_LOGFMT || from == AURA_FROM_KLOG;
     if (!jr->ml || !aura_multiline_wants(jr->ml, e, single))
         return true;
@@ -217,6 +218,7 @@ static int submit_folded(struct jr *jr) {
         if (r < 0)
             aura_log_limited(&jr->rl_submit, AURA_LOG_ERR, "a folded stack trace could not be queued (%s); skipped",
                              strerror(-r));
+        aura_monitor_count_folded(jr->app->monitor, e);
         aura_multiline_pop(jr->ml);
         any = true;
     }

@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "content.h"
+#include "entry.h"
 #include "forwarder.h"
 #include "log.h"
 #include "loop.h"
@@ -162,4 +164,28 @@ void aura_monitor_status(struct aura_monitor *m, const char *state) {
 void aura_monitor_flush(struct aura_monitor *m) {
     if (m)
         aura_metrics_file_flush(m->file);
+}
+
+void aura_monitor_count_content(struct aura_monitor *m, int from) {
+    const char *name = aura_level_from_name((enum aura_level_from)from);
+    if (m && name)
+        aura_series_add(aura_metric_series(m->set.content_levels, name), 1);
+}
+
+void aura_monitor_count_folded(struct aura_monitor *m, const struct aura_entry *e) {
+    bool folded = false, level = false;
+    if (!m)
+        return;
+    /* the engine also hands back held lines that started no trace: only an
+     * entry with stack_lines is a fold; level_from is there unless the first
+     * line had its own severity */
+    for (size_t i = 0; i < e->n_fields; i++) {
+        folded |= strcmp(e->fields[i].key, "stack_lines") == 0;
+        level |= strcmp(e->fields[i].key, "level_from") == 0;
+    }
+    if (!folded)
+        return;
+    aura_series_add(m->set.stack_traces, 1);
+    if (level)
+        aura_monitor_count_content(m, AURA_FROM_STACK_TRACE);
 }

@@ -13,6 +13,7 @@ struct aura_loop;
 struct aura_forwarder;
 struct aura_metric_set;
 struct aura_monitor;
+struct aura_entry;
 
 struct aura_monitor_settings {
     const char *listen;       /* NULL/"": no HTTP server */
@@ -36,5 +37,11 @@ bool aura_monitor_healthy(struct aura_monitor *m, char *reason, size_t size);
 /* systemd STATUS=: "STATE; backlog N, lag X s, last success T".  state is
  * kept and the line refreshed every few seconds while NOTIFY_SOCKET is set. */
 void aura_monitor_status(struct aura_monitor *m, const char *state);
+/* [content] counters (content_levels_total{from}, stack_traces_total):
+ * a level found in a line (from: an enum aura_level_from, AURA_FROM_NONE
+ * counts nothing), and an entry the folding engine hands back (counted
+ * only when it is a folded trace).  m may be NULL. */
+void aura_monitor_count_content(struct aura_monitor *m, int from);
+void aura_monitor_count_folded(struct aura_monitor *m, const struct aura_entry *e);
 /* Write metrics_file one last time (at exit). */
 void aura_monitor_flush(struct aura_monitor *m);

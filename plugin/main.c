@@ -22,6 +22,7 @@
 #include "level.h"
 #include "log.h"
 #include "loop.h"
+#include "monitor.h"
 #include "multiline.h"
 #include "number.h"
 #include "protocol.h"
@@ -104,6 +105,7 @@ static int submit_folded(struct plugin *p) {
         }
         if (r == 0)
             omp_proto_extra_seq(p->proto, seq);
+        aura_monitor_count_folded(p->app->monitor, e);
         aura_multiline_pop(p->ml);
     }
     omp_proto_set_holding(p->proto, false, aura_now_us());
@@ -133,6 +135,7 @@ static bool examine(struct plugin *p, struct aura_entry *e) {
         severity = aura_severity_from_name(word);
     }
     enum aura_level_from from = aura_content_apply(&p->content, e, severity);
+    aura_monitor_count_content(p->app->monitor, from);
     bool single = from == AURA_FROM_JSON || from == AURA_FROM_LOGFMT || from == AURA_FROM_KLOG;
     if (!p->ml || !aura_multiline_wants(p->ml, e, single))
         return true;

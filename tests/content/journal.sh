@@ -14,7 +14,8 @@ FEED=$top_srcdir/tests/content/feed.py
 start_journald
 start_ingest || bail_out "fake ingest did not start"
 OUT=/run/systemd/journal.$JNS/stdout
-write_config "$T/a.conf" content.multiline_timeout=30
+MPORT=$(free_port)
+write_config "$T/a.conf" content.multiline_timeout=30 "metrics.listen=127.0.0.1:$MPORT"
 run_reader --config "$T/a.conf" --namespace "$JNS" --start head
 
 # entries whose message is exactly $1 (and program $2 when given)
@@ -50,6 +51,12 @@ ok "the lines after both traces arrive" wait_msg "java done"
 ok "py done arrives" wait_msg "py done"
 svc_count() { ingest_entries | jlines '1 if o["metadata"].get("program", "").startswith("svc-") else None' | wc -l; }
 is "exactly $expect entries from the services (a trace is one entry)" "$(svc_count)" "$expect"
+# what /metrics says of them: two folded traces, levels from a prefix and a JSON line
+metric() { curl -s "http://127.0.0.1:$MPORT/metrics" | awk -v k="$1" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }'; }
+is "stack_traces_total counts the two traces" "$(metric auralog_stack_traces_total)" "2"
+is "content_levels_total{from=stack_trace}" "$(metric 'auralog_content_levels_total{from="stack_trace"}')" "2"
+is "content_levels_total{from=prefix}" "$(metric 'auralog_content_levels_total{from="prefix"}')" "1"
+is "content_levels_total{from=json}" "$(metric 'auralog_content_levels_total{from="json"}')" "1"
 # journald stores no empty line of a stdout stream: the traces as the journal has them
 grep -v '^$' "$T/py.txt" >"$T/py.journal"
 grep -v '^$' "$FX/go.txt" >"$T/go.journal"
