@@ -77,7 +77,8 @@ start_rsyslogd || bail_out "rsyslogd did not start"
 # ---- the sender -------------------------------------------------------------------
 # COUNT messages "chaos NNNNN" at RATE/s in chunks of 10 ms.  SIGUSR1: finish
 # the chunk, close the connection, write $T/sender.paused.  SIGUSR2: resume
-# (reconnecting).  Writes $T/sender.done at the end.
+# (reconnecting).  Writes $T/sender.ready once its handlers are in place (a
+# signal before that would kill it) and $T/sender.done at the end.
 "$PYTHON3" - "$RSYSLOG_PORT" "$TAG" "$COUNT" "$RATE" "$T" <<'PY' >"$T/sender.log" 2>&1 &
 import os, signal, socket, sys, time
 port, tag, count, rate, tdir = int(sys.argv[1]), sys.argv[2].encode(), int(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
@@ -88,6 +89,7 @@ def mark(name, text):
     with open(os.path.join(tdir, name + ".tmp"), "w") as f:
         f.write(text + "\n")
     os.rename(os.path.join(tdir, name + ".tmp"), os.path.join(tdir, name))
+mark("sender.ready", "")
 chunk = max(1, int(rate / 100))
 sock, i, t0 = None, 0, time.monotonic()
 while i < count:
@@ -121,6 +123,8 @@ mark("sender.done", str(count))
 PY
 SEND_PID=$!
 register_pid "$SEND_PID"
+# the schedule of faults starts with the stream (Python may take seconds to start on a loaded machine)
+wait_until 60 test -e "$T/sender.ready" || bail_out "the sender did not start"
 t_start=${EPOCHREALTIME/./}
 at() { # wait until SECONDS after the start of the stream
     local left=$(( t_start + ${1}000000 - ${EPOCHREALTIME/./} ))
