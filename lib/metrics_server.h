@@ -15,14 +15,11 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
+#include "listen.h"
+
 struct aura_loop;
 struct aura_metrics;
 struct aura_metrics_server;
-
-/* "127.0.0.1:9101", "[::1]:9101", "0.0.0.0:9101", "[::]:9101": a numeric
- * address and a port, nothing implied (a bare port would mean every
- * interface, which must be written out).  0 / -EINVAL; err says why. */
-int aura_listen_parse(const char *text, struct sockaddr_storage *ss, socklen_t *len, char *err, size_t errlen);
 
 /* Health for /healthz: return true when healthy; otherwise fill reason
  * (one line) for the 503 body. */

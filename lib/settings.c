@@ -27,7 +27,7 @@
 
 #include "buf.h"
 #include "log.h"
-#include "metrics_server.h"
+#include "listen.h"
 #include "number.h"
 
 #define LINE_MAX_BYTES 8192   /* longest accepted line */
