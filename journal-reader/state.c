@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "file.h"
 
 #define STATE_PREFIX "LAST_CURSOR="
 #define STATE_MAX 4096
@@ -48,20 +49,6 @@ int jr_state_read(const char *path, char **ret) {
     return 0;
 }
 
-static int write_all(int fd, const char *p, size_t n) {
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -errno;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* Directory part of path ("." when none) into dir. */
 static void dir_of(const char *path, char *dir, size_t size) {
     const char *slash = strrchr(path, '/');
@@ -96,11 +83,11 @@ static int state_write(const char *path, const char *cursor, bool sync) {
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
         return -errno;
-    r = write_all(fd, STATE_PREFIX, strlen(STATE_PREFIX));
+    r = aura_write_all(fd, STATE_PREFIX, strlen(STATE_PREFIX));
     if (r == 0)
-        r = write_all(fd, cursor, strlen(cursor));
+        r = aura_write_all(fd, cursor, strlen(cursor));
     if (r == 0)
-        r = write_all(fd, "\n", 1);
+        r = aura_write_all(fd, "\n", 1);
     if (r == 0 && sync && fsync(fd) < 0)
         r = -errno;
     if (close(fd) < 0 && r == 0)

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "file.h"
 
 #define PREFIX "auralog_"
 
@@ -226,20 +227,6 @@ void aura_metrics_render(struct aura_metrics *m, struct aura_buf *out) {
     }
 }
 
-static int write_all(int fd, const char *p, size_t n) {
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -errno;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 int aura_metrics_write_file(struct aura_metrics *m, const char *path) {
     struct aura_buf text = AURA_BUF_INIT, tmp = AURA_BUF_INIT;
     aura_metrics_render(m, &text);
@@ -251,7 +238,7 @@ int aura_metrics_write_file(struct aura_metrics *m, const char *path) {
         r = -errno;
         goto out;
     }
-    r = write_all(fd, text.data ? text.data : "", text.len);
+    r = aura_write_all(fd, text.data ? text.data : "", text.len);
     if (close(fd) < 0 && r == 0)
         r = -errno;
     if (r == 0 && rename(tmp.data, path) < 0)
