@@ -63,7 +63,7 @@ if [ -z "${top_srcdir:-}" ]; then
     top_srcdir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 fi
 top_builddir=${top_builddir:-$top_srcdir}
-PYTHON3=${PYTHON3:-python3}
+PYTHON3=${PYTHON3:-$(PATH=/usr/bin:$PATH command -v python3)}
 AURALOG_JOURNALD=$top_builddir/auralog-journald
 OMAURALOG=$top_builddir/omauralog
 FAKE_INGEST=$top_srcdir/tests/fake_ingest.py
