@@ -36,7 +36,7 @@ for m in one "two 4" three; do
     is "resent alone: committed (${m% *})" "$r" "OK/DEFER_COMMIT/OK"
 done
 is "the endpoint had all three when the commits were answered" "$(ingest_count)" 3
-ok "commits flushed at once (< 2 s, not flush_interval)" awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { exit !(b - a < 2) }'
+ok "commits flushed at once, not after flush_interval (30 s): the three took < 15 s" awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { exit !(b - a < 15) }'
 is "messages in order" "$(ingest_entries | jlines 'o["message"]' | tr '\n' ' ')" "one two three "
 is "levels" "$(ingest_entries | jlines 'o["level"]' | tr '\n' ' ')" "info warn info "
 is "timestamp from the template" "$(ingest_entries | head -1 | jlines 'o["timestamp"]')" "2026-11-25T12:00:00.000001Z"
