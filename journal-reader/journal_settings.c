@@ -120,6 +120,7 @@ static const struct aura_setting rows[] = {
                      .parse = parse_priority, .print = print_priority),
     AURA_SETTING_ROW("journal", "fields", AURA_SETTING_CUSTOM, OFF(fields), "", .parse = parse_fields,
                      .print = print_fields, .release = release_fields),
+    AURA_SETTING_ROW("journal", "errors_ahead", AURA_SETTING_BOOL, OFF(errors_ahead), "true"),
 };
 
 const struct aura_settings_table jr_settings_table = {rows, sizeof(rows) / sizeof(rows[0]),

@@ -10,7 +10,8 @@
  *   units =               ; _SYSTEMD_UNIT matches
  *   identifiers =         ; SYSLOG_IDENTIFIER matches
  *   min_priority = debug  ; keyword or number
- *   fields =              ; extra fields, or * */
+ *   fields =              ; extra fields, or *
+ *   errors_ahead = true   ; errors overtake a backlog */
 #pragma once
 #include <getopt.h>
 #include <stdbool.h>
@@ -38,6 +39,7 @@ struct jr_settings {
     char **identifiers;      /* NULL-terminated, NULL when empty */
     int min_priority;        /* 7 = debug: everything */
     struct jr_fields fields;
+    bool errors_ahead;       /* true: PRIORITY 0..3 overtake a backlog (SPEC §11) */
 };
 
 extern const struct aura_settings_table jr_settings_table;

@@ -1,6 +1,7 @@
 # auralog-journald: the systemd journal front end (owned by journal-reader/)
 bin_PROGRAMS += auralog-journald
 journal_reader_sources = \
+	journal-reader/ahead.c journal-reader/ahead.h \
 	journal-reader/checkpoint.c journal-reader/checkpoint.h \
 	journal-reader/journal_settings.c journal-reader/journal_settings.h \
 	journal-reader/map.c journal-reader/map.h \
@@ -35,6 +36,7 @@ journal_tests = \
 	tests/journal/service.sh \
 	tests/journal/once.sh \
 	tests/journal/foreign.sh \
+	tests/journal/ahead.sh \
 	tests/journal/chaos.sh
 TESTS += $(journal_tests)
 dist_check_SCRIPTS += $(journal_tests)

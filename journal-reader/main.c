@@ -23,6 +23,7 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "ahead.h"
 #include "app.h"
 #include "checkpoint.h"
 #include "host.h"
@@ -83,6 +84,11 @@ struct jr {
     struct aura_content content;
     struct aura_multiline *ml; /* NULL: stack_traces = false */
     struct aura_timer ml_timer;
+
+    /* Errors overtake a backlog (SPEC §11, ahead.h): NULL with
+     * errors_ahead = false and with --once. */
+    struct jr_ahead *ahead;
+    unsigned behind_bursts; /* bursts in a row that ended before the end of the journal */
 
     uint64_t n_read, n_self, n_state_writes;
     uint64_t n_lost;             /* journal entries vacuumed before they were read */
@@ -337,6 +343,19 @@ static void report_gap(struct jr *jr, const struct jr_gap *gap) {
     aura_app_self_report(jr->app, AURA_LEVEL_ERROR, msg);
 }
 
+/* Behind the end (paused on delivery, or two full bursts in a row): errors
+ * are read ahead; at the end: the ahead handle is closed (no wake-ups). */
+static void follow_ahead(struct jr *jr) {
+    if (!jr->ahead)
+        return;
+    if (jr->at_end) {
+        jr->behind_bursts = 0;
+        jr_ahead_disarm(jr->ahead);
+    } else if (jr->paused || ++jr->behind_bursts >= 2) {
+        jr_ahead_arm(jr->ahead);
+    }
+}
+
 static void burst(struct jr *jr) {
     struct aura_app *app = jr->app;
     bool was_at_end = jr->at_end;
@@ -380,6 +399,14 @@ static void burst(struct jr *jr) {
                 jr->since_checkpoint++;
                 continue;
             }
+            if (jr->ahead && jr->map.severity >= 0 && jr->map.severity <= 3 && jr_ahead_waiting(jr->ahead) &&
+                jr_ahead_skip(jr->ahead)) {
+                /* sent ahead while we were behind: read, not sent again (its
+                 * seq is below every later checkpoint, so the cursor passes
+                 * it only once it is acknowledged) */
+                jr->since_checkpoint++;
+                continue;
+            }
             if (!examine(jr)) { /* held (or dropped) by the folding engine */
                 jr->since_checkpoint++;
                 continue;
@@ -404,6 +431,7 @@ static void burst(struct jr *jr) {
     }
     if (!jr->pending)
         checkpoint(jr);
+    follow_ahead(jr);
 
     arm_ml_timer(jr);
     if (jr->at_end) {
@@ -468,7 +496,10 @@ static void on_journal_timer(struct aura_loop *loop, void *userdata) {
 }
 
 static void jr_writable(struct aura_app *app) {
-    resume_reading(app->userdata);
+    struct jr *jr = app->userdata;
+    resume_reading(jr);
+    if (jr->ahead && !jr->stopped)
+        jr_ahead_writable(jr->ahead);
 }
 
 static void on_watchdog(struct aura_loop *loop, void *userdata) {
@@ -506,6 +537,8 @@ static void apply_content(struct jr *jr, const struct aura_settings *cfg) {
         aura_multiline_new(&o, &jr->ml);
     else if (jr->ml)
         aura_multiline_set_opts(jr->ml, &o); /* stack_traces = false takes effect at restart */
+    if (jr->ahead) /* it leaves to us what we would fold */
+        jr_ahead_set_content(jr->ahead, cs->levels, cs->structured, jr->ml != NULL, cs->multiline_timeout);
 }
 
 static int jr_start(struct aura_app *app) {
@@ -582,6 +615,21 @@ static int jr_start(struct aura_app *app) {
      * restart goes on from here instead of applying the start mode again. */
     jr->since_checkpoint = 1;
 
+    if (!jr->cli.once && js->errors_ahead) {
+        struct jr_ahead_opts ao = {.loop = app->loop,
+                                   .fwd = app->fwd,
+                                   .src = &src,
+                                   .filter = &filter,
+                                   .main_reader = jr->reader,
+                                   .self = jr->self,
+                                   .own_machine_id = jr->map.own_machine_id,
+                                   .fields = js->fields.names,
+                                   .all_fields = js->fields.all};
+        r = jr_ahead_new(&ao, &jr->ahead);
+        if (r < 0)
+            return aura_log_errno(r, AURA_LOG_ERR, "cannot set up reading errors ahead: %s", strerror(-r));
+        apply_content(jr, cfg);
+    }
     if (!jr->cli.once) {
         int fd = jr_reader_fd(jr->reader, &jr->fd_events);
         if (fd < 0)
@@ -616,6 +664,8 @@ static void jr_stop(struct aura_app *app) {
     aura_loop_timer_disarm(app->loop, &jr->burst_timer);
     aura_loop_timer_disarm(app->loop, &jr->journal_timer);
     aura_loop_timer_disarm(app->loop, &jr->ml_timer);
+    if (jr->ahead)
+        jr_ahead_disarm(jr->ahead);
 }
 
 static void jr_finish(struct aura_app *app) {
@@ -649,6 +699,8 @@ static void jr_finish(struct aura_app *app) {
     aura_loop_timer_disarm(app->loop, &jr->watchdog_timer);
     aura_loop_timer_disarm(app->loop, &jr->burst_timer);
     aura_loop_timer_disarm(app->loop, &jr->journal_timer);
+    jr_ahead_free(jr->ahead); /* it asks the main reader where it is: first */
+    jr->ahead = NULL;
     jr_reader_free(jr->reader);
     jr->reader = NULL;
     jr_map_free(&jr->map);
@@ -676,10 +728,13 @@ static int jr_reload(struct aura_app *app, const struct aura_settings *newcfg) {
     struct jr *jr = app->userdata;
     const struct jr_settings *old = jr_settings_of(app->cfg), *new = jr_settings_of(newcfg);
     jr_map_set_fields(&jr->map, new->fields.names, new->fields.all);
+    if (jr->ahead)
+        jr_ahead_set_fields(jr->ahead, new->fields.names, new->fields.all);
     apply_content(jr, newcfg);
     if (!strv_equal(old->units, new->units) || !strv_equal(old->identifiers, new->identifiers) ||
-        old->min_priority != new->min_priority)
-        aura_log(AURA_LOG_WARNING, "reload: [journal] units, identifiers and min_priority take effect at restart");
+        old->min_priority != new->min_priority || old->errors_ahead != new->errors_ahead)
+        aura_log(AURA_LOG_WARNING,
+                 "reload: [journal] units, identifiers, min_priority and errors_ahead take effect at restart");
     if (!str_equal(old->journal_namespace, new->journal_namespace) || !str_equal(old->directory, new->directory) ||
         !str_equal(old->state_file, new->state_file))
         aura_log(AURA_LOG_WARNING, "reload: [journal] namespace, directory and state_file take effect at restart");
@@ -689,14 +744,17 @@ static int jr_reload(struct aura_app *app, const struct aura_settings *newcfg) {
 static void jr_stats(struct aura_app *app, char *out, size_t size) {
     struct jr *jr = app->userdata;
     struct aura_multiline_stats ms = {0};
+    struct jr_ahead_stats as = {0};
     if (jr->ml)
         aura_multiline_get_stats(jr->ml, &ms);
+    if (jr->ahead)
+        jr_ahead_get_stats(jr->ahead, &as);
     snprintf(out, size,
              " journal_read=%" PRIu64 " own_skipped=%" PRIu64 " journal_lost=%" PRIu64 " state_writes=%" PRIu64
              " paused=%d traces_folded=%" PRIu64 " trace_lines=%" PRIu64 " trace_lines_dropped=%" PRIu64
-             " traces_open=%zu",
+             " traces_open=%zu errors_ahead=%" PRIu64 " ahead_skipped=%" PRIu64,
              jr->n_read, jr->n_self, jr->n_lost, jr->n_state_writes, jr->paused, ms.folded, ms.lines, ms.dropped,
-             ms.streams);
+             ms.streams, as.sent, as.skipped);
 }
 
 static const struct aura_frontend journald_frontend = {

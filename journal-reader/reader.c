@@ -106,7 +106,8 @@ static unsigned report_unreadable_in(const char *dir) {
     return n;
 }
 
-int jr_reader_open(const struct jr_source *src, const struct jr_filter *filter, struct jr_reader **ret) {
+static int reader_open(const struct jr_source *src, const struct jr_filter *filter, bool quiet,
+                       struct jr_reader **ret) {
     struct jr_reader *rd = aura_calloc(1, sizeof(*rd));
     struct aura_buf what = AURA_BUF_INIT;
     int r;
@@ -126,7 +127,8 @@ int jr_reader_open(const struct jr_source *src, const struct jr_filter *filter, 
         for (size_t i = 0; i < n; i++) {
             int k = probe_file(src->files[i]);
             if (k < 0) {
-                aura_log(AURA_LOG_WARNING, "skipping journal file %s: %s", src->files[i], strerror(-k));
+                if (!quiet)
+                    aura_log(AURA_LOG_WARNING, "skipping journal file %s: %s", src->files[i], strerror(-k));
                 rd->n_skipped++;
             }
             else
@@ -139,7 +141,8 @@ int jr_reader_open(const struct jr_source *src, const struct jr_filter *filter, 
             aura_buf_printf(&what, "%zu journal files", good);
         free(ok);
     } else if (src->directory) {
-        rd->n_skipped += report_unreadable_in(src->directory);
+        if (!quiet)
+            rd->n_skipped += report_unreadable_in(src->directory);
         r = sd_journal_open_directory(&rd->j, src->directory, 0);
         aura_buf_printf(&what, "journal directory %s", src->directory);
     } else if (src->journal_namespace) {
@@ -151,7 +154,8 @@ int jr_reader_open(const struct jr_source *src, const struct jr_filter *filter, 
     }
     rd->what = aura_buf_steal(&what);
     if (r < 0) {
-        aura_log(AURA_LOG_ERR, "cannot open %s: %s", rd->what, strerror(-r));
+        if (!quiet)
+            aura_log(AURA_LOG_ERR, "cannot open %s: %s", rd->what, strerror(-r));
         jr_reader_free(rd);
         return r;
     }
@@ -161,12 +165,21 @@ int jr_reader_open(const struct jr_source *src, const struct jr_filter *filter, 
     rd->filtered = (filter->units && filter->units[0]) || (filter->identifiers && filter->identifiers[0]) ||
                    (filter->min_priority >= 0 && filter->min_priority < 7);
     if (r < 0) {
-        aura_log(AURA_LOG_ERR, "cannot set the journal filters: %s", strerror(-r));
+        if (!quiet)
+            aura_log(AURA_LOG_ERR, "cannot set the journal filters: %s", strerror(-r));
         jr_reader_free(rd);
         return r;
     }
     *ret = rd;
     return 0;
+}
+
+int jr_reader_open(const struct jr_source *src, const struct jr_filter *filter, struct jr_reader **ret) {
+    return reader_open(src, filter, false, ret);
+}
+
+int jr_reader_open_quiet(const struct jr_source *src, const struct jr_filter *filter, struct jr_reader **ret) {
+    return reader_open(src, filter, true, ret);
 }
 
 void jr_reader_free(struct jr_reader *r) {
@@ -210,19 +223,23 @@ static int seek_start(struct jr_reader *r, enum jr_start start) {
     default:
         aura_log(AURA_LOG_NOTICE, "no saved position: reading %s from its end, new entries only (start = tail)",
                  r->what);
-        k = sd_journal_seek_tail(r->j);
-        if (k < 0)
-            return k;
-        /* Stand on the last entry, so that next() returns what comes after it. */
-        k = sd_journal_previous(r->j);
-        if (k > 0)
-            r->seen_entry = true;
-        else if (k == 0)
-            /* Empty: everything that comes is new.  Staying "at the tail" would
-             * make sd-journal skip files that appear later. */
-            k = sd_journal_seek_head(r->j);
-        return k < 0 ? k : 0;
+        return jr_reader_seek_end(r);
     }
+}
+
+int jr_reader_seek_end(struct jr_reader *r) {
+    int k = sd_journal_seek_tail(r->j);
+    if (k < 0)
+        return k;
+    /* Stand on the last entry, so that next() returns what comes after it. */
+    k = sd_journal_previous(r->j);
+    if (k > 0)
+        r->seen_entry = true;
+    else if (k == 0)
+        /* Empty: everything that comes is new.  Staying "at the tail" would
+         * make sd-journal skip files that appear later. */
+        k = sd_journal_seek_head(r->j);
+    return k < 0 ? k : 0;
 }
 
 /* A cursor is "s=SEQNUM_ID;i=SEQNUM;b=BOOT;m=MONO;t=REALTIME;x=XOR", hex.

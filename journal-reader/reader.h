@@ -26,11 +26,16 @@ struct jr_filter {
 };
 
 int jr_reader_open(const struct jr_source *src, const struct jr_filter *filter, struct jr_reader **ret);
+/* The same without a word: the caller says what failed (a second handle). */
+int jr_reader_open_quiet(const struct jr_source *src, const struct jr_filter *filter, struct jr_reader **ret);
 void jr_reader_free(struct jr_reader *r);
 
 /* Position the reader: after cursor (the last entry already delivered) when
  * cursor is non-NULL, else per start.  Logs where it starts and why. */
 int jr_reader_seek(struct jr_reader *r, const char *cursor, enum jr_start start);
+
+/* Stand on the last entry (next() returns what comes after it), silently. */
+int jr_reader_seek_end(struct jr_reader *r);
 
 /* Move to the next entry: 1 when there is one, 0 at the end, negative errno. */
 int jr_reader_next(struct jr_reader *r);
