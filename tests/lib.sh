@@ -123,7 +123,7 @@ _stop_pids() { # PIDS...: TERM, wait up to 5 s, KILL, reap
         if [ "${EPOCHREALTIME/./}" -ge "$deadline" ]; then
             for p in "$@"; do
                 if _pid_alive "$p"; then
-                    printf '# pid %s ignored SIGTERM for 5 s: SIGKILL\n' "$p"
+                    printf '# pid %s (%s) ignored SIGTERM for 5 s: SIGKILL\n' "$p" "$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | cut -c1-80)"
                     kill -KILL "$p" 2>/dev/null
                 fi
             done

@@ -124,4 +124,11 @@ total=$(fleet_seen C | wc -l)
 diag "phase C: $total entries for 100 messages (duplicates allowed: at-least-once)"
 ok "the client's queue is empty again" wait_until 10 bash -c "! ls $T/client/auralog_forward* >/dev/null 2>&1"
 
+# in order, each while what it sends to is up: stopped all at once, the client's
+# omrelp and the aggregators' omauralog spend the 5 s stop budget on a peer
+# that is gone
+rs_stop client
+rs_stop agg2
+rs_stop agg1
+
 done_testing
