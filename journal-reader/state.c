@@ -60,45 +60,16 @@ static void dir_of(const char *path, char *dir, size_t size) {
         snprintf(dir, size, "%.*s", (int)(slash - path), path);
 }
 
-static int fsync_dir_of(const char *path) {
-    char dir[PATH_MAX];
-    int dfd, r;
-    dir_of(path, dir, sizeof(dir));
-    dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0)
-        return -errno;
-    r = fsync(dfd) < 0 ? -errno : 0;
-    close(dfd);
-    return r;
-}
-
 static int state_write(const char *path, const char *cursor, bool sync) {
-    char tmp[PATH_MAX];
-    int fd, r;
+    char data[STATE_MAX];
+    int n;
 
-    if (strlen(cursor) + sizeof(STATE_PREFIX) + 1 > STATE_MAX || strpbrk(cursor, "\n\r"))
+    if (strpbrk(cursor, "\n\r"))
         return -EINVAL;
-    if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= sizeof(tmp))
-        return -ENAMETOOLONG;
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return -errno;
-    r = aura_write_all(fd, STATE_PREFIX, strlen(STATE_PREFIX));
-    if (r == 0)
-        r = aura_write_all(fd, cursor, strlen(cursor));
-    if (r == 0)
-        r = aura_write_all(fd, "\n", 1);
-    if (r == 0 && sync && fsync(fd) < 0)
-        r = -errno;
-    if (close(fd) < 0 && r == 0)
-        r = -errno;
-    if (r == 0 && rename(tmp, path) < 0)
-        r = -errno;
-    if (r < 0) {
-        unlink(tmp);
-        return r;
-    }
-    return sync ? fsync_dir_of(path) : 0;
+    n = snprintf(data, sizeof(data), STATE_PREFIX "%s\n", cursor);
+    if (n < 0 || (size_t)n >= sizeof(data))
+        return -EINVAL;
+    return aura_file_replace(path, data, (size_t)n, sync);
 }
 
 int jr_state_write(const char *path, const char *cursor) {
@@ -110,14 +81,7 @@ int jr_state_write_fast(const char *path, const char *cursor) {
 }
 
 int jr_state_sync(const char *path) {
-    int fd = open(path, O_RDONLY | O_CLOEXEC), r;
-    if (fd < 0)
-        return -errno;
-    r = fsync(fd) < 0 ? -errno : 0;
-    close(fd);
-    if (r == 0)
-        r = fsync_dir_of(path);
-    return r;
+    return aura_file_sync(path);
 }
 
 int jr_state_check_dir(const char *path) {

@@ -228,26 +228,12 @@ void aura_metrics_render(struct aura_metrics *m, struct aura_buf *out) {
 }
 
 int aura_metrics_write_file(struct aura_metrics *m, const char *path) {
-    struct aura_buf text = AURA_BUF_INIT, tmp = AURA_BUF_INIT;
+    struct aura_buf text = AURA_BUF_INIT;
     aura_metrics_render(m, &text);
-    /* not *.prom: the textfile collector must never pick up the temp file */
-    aura_buf_printf(&tmp, "%s.tmp", path);
-    int r = 0;
-    int fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (fd < 0) {
-        r = -errno;
-        goto out;
-    }
-    r = aura_write_all(fd, text.data ? text.data : "", text.len);
-    if (close(fd) < 0 && r == 0)
-        r = -errno;
-    if (r == 0 && rename(tmp.data, path) < 0)
-        r = -errno;
-    if (r < 0)
-        unlink(tmp.data);
-out:
+    /* the temp file is PATH.tmp.PID, not *.prom: the node_exporter textfile
+     * collector never picks it up */
+    int r = aura_file_replace(path, text.data ? text.data : "", text.len, false);
     aura_buf_free(&text);
-    aura_buf_free(&tmp);
     return r;
 }
 

@@ -117,7 +117,7 @@ mf=$T/bridge-$FEED_PID.prom
 ok "metrics_file with %p = PID exists" test -s "$mf"
 ok "metrics_file parses" eval '"$PROMPY" "$PROMPARSE" "$mf" >"$T/file.txt"'
 is "metrics_file has the final counts" "$(awk '$1 == "auralog_entries_read_total" { print $2 }' "$T/file.txt")" "$(v auralog_entries_read_total)"
-ok "no temp file left" eval '! ls "$T"/*.tmp 2>/dev/null | grep -q .'
+ok "no temp file left" eval '! ls "$T"/*.tmp* 2>/dev/null | grep -q .'
 # omauralog: metrics_file with %p (rsyslog may run it several times); listen is not served
 write_config "$T/om.conf" "metrics.metrics_file=$T/om-%p.prom" "metrics.listen=127.0.0.1:$MPORT"
 ingest_reset

@@ -78,8 +78,8 @@ static void test_set_and_file(void) {
     snprintf(path, sizeof path, "%s/bridge.prom", dir);
     CHECK_INT(aura_metrics_write_file(s.reg, path), 0, "metrics_file written");
     CHECK_INT(collected, 1, "collect hook ran before the render");
-    char tmp[140];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    char tmp[160];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
     CHECK(access(tmp, F_OK) != 0, "no temp file left behind");
     FILE *f = fopen(path, "r");
     char text[16384];
