@@ -156,6 +156,7 @@ static void check_defaults(const struct aura_settings *cfg, const char *what) {
     CHECK(!js->journal_namespace && !js->directory, "%s: no namespace, directory", what);
     CHECK(!js->units && !js->identifiers && !js->fields.names && !js->fields.all, "%s: no lists", what);
     CHECK_INT(js->min_priority, 7, "%s: min_priority debug", what);
+    CHECK(js->errors_ahead, "%s: errors_ahead true", what);
 }
 
 static void test_defaults(void) {
@@ -538,7 +539,7 @@ static void test_shipped_conf(void) {
     }
     free(line);
     fclose(f);
-    CHECK_INT(n_default, 37, "shipped conf documents 37 defaults");
+    CHECK_INT(n_default, 38, "shipped conf documents 38 defaults");
 
     FILE *files[] = {as_is, uncommented};
     const char *names[] = {"shipped_as_is.conf", "shipped_defaults.conf"};
