@@ -383,6 +383,10 @@ static void burst(struct jr *jr) {
                 break;
             }
             r = jr_reader_next(jr->reader);
+            /* the seqnums are sampled: a gap is found when a window closes (SAMPLE_EVERY in reader.c) */
+            struct jr_gap gap;
+            while (jr_reader_gap(jr->reader, &gap))
+                report_gap(jr, &gap);
             if (r <= 0) {
                 jr->at_end = true;
                 break;
@@ -390,9 +394,6 @@ static void burst(struct jr *jr) {
             jr_reader_map(jr->reader, &jr->map);
             jr->n_read++;
             jr->last_read_rt = (uint64_t)jr->map.entry.time_us;
-            struct jr_gap gap;
-            if (jr_reader_gap(jr->reader, &gap))
-                report_gap(jr, &gap);
             if (is_own(jr)) {
                 /* Our own diagnostics, back through the journal: never forward them. */
                 jr->n_self++;

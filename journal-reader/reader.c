@@ -13,6 +13,16 @@
 #include "log.h"
 #include "sigbus.h"
 
+/* The seqnum is read from the cursor (sd_journal_get_cursor formats it with
+ * asprintf: ~5k instructions, an eighth of an entry's cost when done for
+ * every entry).  So it is sampled: every SAMPLE_EVERY entries, at the first
+ * entry of another boot, and at the end of what is there.  When the seqnums
+ * of a window's two ends are as far apart as the entries read between them,
+ * nothing is missing; otherwise the window is walked again entry by entry
+ * (rare: a gap, or another seqnum ID) and the gaps are found exactly. */
+#define SAMPLE_EVERY 64
+#define GAPS_MAX 8
+
 struct jr_reader {
     sd_journal *j;
     char *what;         /* "the system journal", "namespace NS", "directory DIR", "N files" */
@@ -23,9 +33,17 @@ struct jr_reader {
     char last_boot[33]; /* boot ID of the last entry read */
     bool filtered;      /* matches were added: seqnum gaps are expected */
     unsigned n_skipped; /* unreadable journal files left out at open */
-    bool have_prev;     /* prev_* describe the last entry read (or the cursor) */
+    /* Seqnum gap detection, sampled (see sample()): prev_* describe the
+     * window's first entry (or the saved cursor), prev_cursor its cursor;
+     * n_since entries were read after it. */
+    bool have_prev;
     sd_id128_t prev_id;
     uint64_t prev_seq, prev_rt;
+    char *prev_cursor;
+    uint64_t n_since;
+    bool sample_now;    /* the current entry starts another boot: close the window at it */
+    struct jr_gap gaps[GAPS_MAX]; /* found, not yet taken by jr_reader_gap() */
+    size_t n_gaps;
     struct aura_ratelimit rl_data, rl_next, rl_sigbus, rl_files;
 };
 
@@ -187,9 +205,12 @@ void jr_reader_free(struct jr_reader *r) {
         return;
     if (r->j)
         sd_journal_close(r->j);
+    free(r->prev_cursor);
     free(r->what);
     free(r);
 }
+
+static void forget_prev(struct jr_reader *r);
 
 static void check_sigbus(struct jr_reader *r) {
     void *addr;
@@ -292,12 +313,15 @@ static bool parse_cursor(const char *cursor, sd_id128_t *id, uint64_t *seq, uint
 
 static void prev_from_cursor(struct jr_reader *r, const char *cursor) {
     r->have_prev = parse_cursor(cursor, &r->prev_id, &r->prev_seq, &r->prev_rt);
+    free(r->prev_cursor);
+    r->prev_cursor = r->have_prev ? aura_strdup(cursor) : NULL;
+    r->n_since = 0;
 }
 
 int jr_reader_seek(struct jr_reader *r, const char *cursor, enum jr_start start) {
     int k;
 
-    r->have_prev = false;
+    forget_prev(r);
     if (!cursor)
         return seek_start(r, start);
     prev_from_cursor(r, cursor);
@@ -334,10 +358,123 @@ int jr_reader_seek(struct jr_reader *r, const char *cursor, enum jr_start start)
     return 0;
 }
 
+static void push_gap(struct jr_reader *r, const struct jr_gap *g) {
+    if (r->n_gaps == GAPS_MAX) { /* more than GAPS_MAX in one window: the last one takes the rest */
+        struct jr_gap *last = &r->gaps[GAPS_MAX - 1];
+        last->lost += g->lost;
+        last->last_seq = g->last_seq;
+        last->after_us = g->after_us;
+        return;
+    }
+    r->gaps[r->n_gaps++] = *g;
+}
+
+static void set_prev(struct jr_reader *r, sd_id128_t id, uint64_t seq, uint64_t rt) {
+    r->have_prev = true;
+    r->prev_id = id;
+    r->prev_seq = seq;
+    r->prev_rt = rt;
+}
+
+static void forget_prev(struct jr_reader *r) {
+    r->have_prev = false;
+    free(r->prev_cursor);
+    r->prev_cursor = NULL;
+    r->n_since = 0;
+}
+
+/* The per-entry rule: an entry follows the previous one of its seqnum ID. */
+static void step(struct jr_reader *r, sd_id128_t id, uint64_t seq, uint64_t rt) {
+    if (r->have_prev && sd_id128_equal(id, r->prev_id) && seq > r->prev_seq + 1)
+        push_gap(r, &(struct jr_gap){.lost = seq - r->prev_seq - 1,
+                                     .first_seq = r->prev_seq + 1,
+                                     .last_seq = seq - 1,
+                                     .before_us = r->prev_rt,
+                                     .after_us = rt});
+    set_prev(r, id, seq, rt);
+}
+
+/* Read the window again from its first entry to the current one (cursor
+ * to), applying the per-entry rule; true when it arrived at to (and stands
+ * on it again). */
+static bool rewalk(struct jr_reader *r, const char *to) {
+    uint64_t limit = r->n_since + SAMPLE_EVERY;
+    int k = sd_journal_seek_cursor(r->j, r->prev_cursor);
+    if (k >= 0)
+        k = sd_journal_next(r->j);
+    /* the window's first entry itself, when it is still there, was compared already */
+    if (k > 0 && sd_journal_test_cursor(r->j, r->prev_cursor) > 0)
+        k = sd_journal_next(r->j);
+    for (uint64_t i = 0; k > 0 && i < limit; i++) {
+        char *c = NULL;
+        sd_id128_t id;
+        uint64_t seq, rt;
+        if (sd_journal_get_cursor(r->j, &c) < 0)
+            break;
+        bool there = strcmp(c, to) == 0;
+        if (parse_cursor(c, &id, &seq, &rt))
+            step(r, id, seq, rt);
+        else
+            r->have_prev = false;
+        free(c);
+        if (there) {
+            check_sigbus(r);
+            return true;
+        }
+        k = sd_journal_next(r->j);
+    }
+    check_sigbus(r);
+    return false;
+}
+
+/* Close the window at the current entry (already read): see SAMPLE_EVERY. */
+static void sample(struct jr_reader *r) {
+    char *c = NULL;
+    sd_id128_t id;
+    uint64_t seq, rt;
+    r->sample_now = false;
+    if (r->filtered)
+        return; /* gaps are never claimed: skip the cursor's cost */
+    if (sd_journal_get_cursor(r->j, &c) < 0 || !parse_cursor(c, &id, &seq, &rt)) {
+        free(c); /* unknown: start again at the next entry */
+        forget_prev(r);
+        return;
+    }
+    bool whole = r->have_prev && sd_id128_equal(id, r->prev_id) && seq >= r->prev_seq &&
+                 seq - r->prev_seq == r->n_since;
+    if (r->have_prev && r->n_since > 0 && !whole && r->prev_cursor) {
+        uint64_t prev_seq = r->prev_seq, prev_rt = r->prev_rt;
+        sd_id128_t prev_id = r->prev_id;
+        if (!rewalk(r, c)) {
+            /* the window cannot be read again (the journal changed under
+             * us): count what its two ends say, and stand on this entry again */
+            if (sd_id128_equal(id, prev_id) && seq > prev_seq + r->n_since)
+                push_gap(r, &(struct jr_gap){.lost = seq - prev_seq - r->n_since,
+                                             .first_seq = prev_seq + 1,
+                                             .last_seq = seq - 1,
+                                             .before_us = prev_rt,
+                                             .after_us = rt});
+            int k = sd_journal_seek_cursor(r->j, c);
+            if (k >= 0)
+                k = sd_journal_next(r->j);
+            if (k > 0 && sd_journal_test_cursor(r->j, c) <= 0)
+                r->unread = true; /* it went: what stands in its place is not read yet */
+            check_sigbus(r);
+        }
+    }
+    set_prev(r, id, seq, rt);
+    free(r->prev_cursor);
+    r->prev_cursor = c;
+    r->n_since = 0;
+}
+
 int jr_reader_next(struct jr_reader *r) {
     int k;
+    if ((r->sample_now || r->n_since >= SAMPLE_EVERY) && r->seen_entry && !r->unread)
+        sample(r);
     if (r->unread) {
         r->unread = false;
+        r->n_since++;
         return 1;
     }
     for (;;) {
@@ -358,8 +495,14 @@ int jr_reader_next(struct jr_reader *r) {
                          strerror(-k));
         return k;
     }
-    if (k > 0)
+    if (k > 0) {
         r->seen_entry = true;
+        r->n_since++;
+        if (!r->have_prev)
+            r->sample_now = true; /* the first entry read starts a window */
+    } else if (k == 0 && r->n_since > 0 && r->seen_entry) {
+        sample(r); /* the end of what is there closes the window */
+    }
     return k;
 }
 
@@ -383,36 +526,18 @@ struct aura_entry *jr_reader_map(struct jr_reader *r, struct jr_map *m) {
             aura_log(AURA_LOG_NOTICE, "%s: boot ID changed from %s to %s (entries of a new boot follow)", r->what,
                      r->last_boot, m->boot_id);
         snprintf(r->last_boot, sizeof(r->last_boot), "%s", m->boot_id);
+        r->sample_now = true; /* entries of two boots (or machines) take turns: sample each run */
     }
     return jr_map_end(m, (int64_t)rt);
 }
 
 int jr_reader_gap(struct jr_reader *r, struct jr_gap *gap) {
-    uint64_t seq, rt = 0;
-    sd_id128_t id;
-    char *c = NULL;
-    if (r->filtered)
-        return 0; /* never claimed: skip the cursor's cost */
-    bool ok = sd_journal_get_cursor(r->j, &c) >= 0 && parse_cursor(c, &id, &seq, &rt);
-    free(c);
-    if (!ok) {
-        r->have_prev = false;
+    if (r->n_gaps == 0)
         return 0;
-    }
-    int found = 0;
-    if (r->have_prev && !r->filtered && sd_id128_equal(id, r->prev_id) && seq > r->prev_seq + 1) {
-        gap->lost = seq - r->prev_seq - 1;
-        gap->first_seq = r->prev_seq + 1;
-        gap->last_seq = seq - 1;
-        gap->before_us = r->prev_rt;
-        gap->after_us = rt;
-        found = 1;
-    }
-    r->have_prev = true;
-    r->prev_id = id;
-    r->prev_seq = seq;
-    r->prev_rt = rt;
-    return found;
+    *gap = r->gaps[0];
+    r->n_gaps--;
+    memmove(r->gaps, r->gaps + 1, r->n_gaps * sizeof r->gaps[0]);
+    return 1;
 }
 
 unsigned jr_reader_skipped_files(const struct jr_reader *r) {

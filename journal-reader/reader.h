@@ -45,13 +45,15 @@ struct aura_entry *jr_reader_map(struct jr_reader *r, struct jr_map *m);
  * there is no current entry. */
 char *jr_reader_cursor(struct jr_reader *r);
 
-/* Entries vacuumed or rotated away before they were read: after
- * jr_reader_next() returned 1, compare the current entry's seqnum with the
- * previous entry read (or the saved cursor's) in the same seqnum ID.  Only
- * without filters: with matches, skipped seqnums are mostly entries that did
- * not match, so no gap is claimed.  1 and *gap filled when entries are
- * missing, 0 when not (or unknown).  Times are realtime µs of the entries
- * around the gap (0 when unknown). */
+/* Entries vacuumed or rotated away before they were read: the current
+ * entry's seqnum follows the previous entry read (or the saved cursor's) in
+ * the same seqnum ID.  Checked on samples (every few dozen entries, at a boot
+ * change and at the end of what is there); a window whose ends disagree is
+ * read again entry by entry, so the gaps found are exact.  Only without
+ * filters: with matches, skipped seqnums are mostly entries that did not
+ * match, so no gap is claimed.  After every jr_reader_next(), take the gaps
+ * found: 1 and *gap filled while there is one, then 0.  Times are realtime µs
+ * of the entries around the gap (0 when unknown). */
 struct jr_gap {
     uint64_t lost;              /* exact number of missing seqnums */
     uint64_t first_seq, last_seq; /* the missing range */

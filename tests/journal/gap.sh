@@ -79,4 +79,39 @@ jsend --count 20 --message "d %d" --field SYSLOG_IDENTIFIER=gap
 ok "later entries arrive" wait_grep 30 '^d [0-9]+$' 20
 is "still one self-report" "$(_self_report | wc -l)" 1
 ok "SIGTERM: exits 0" eval "kill -TERM $READER_PID; wait $READER_PID"
+
+# A gap in the middle of what is read, far from the saved cursor and the
+# end (the seqnums are sampled every few dozen entries: a window holding the
+# gap is read again entry by entry): entries e, then f in a file of their
+# own that goes away while the bridge is down, then g.
+saved=$(cursor_seq)
+jsend --count 150 --message "e %d" --field SYSLOG_IDENTIFIER=gap
+jsync
+ok "rotate after e" jctl --rotate
+jsend --count 150 --message "f %d" --field SYSLOG_IDENTIFIER=gap
+jsync
+ok "rotate after f" jctl --rotate
+jsend --count 150 --message "g %d" --field SYSLOG_IDENTIFIER=gap
+jsync
+seqnums >"$T/before2"
+# the archived file with the highest first seqnum (system@ID-FIRSTSEQ-TIME.journal) holds f
+ffile=$(ls "$JDIR" | grep '^system@.*\.journal$' | sort -t- -k2 | tail -n 1)
+ok "the file holding f is removed" rm "$JDIR/$ffile"
+seqnums >"$T/after2"
+gone2() { awk 'NR == FNR { left[$1]; next } !($1 in left)' "$T/after2" "$T/before2"; }
+lost2=$(gone2 | awk -v s="$saved" '$1 > s' | wc -l)
+first2=$(gone2 | awk -v s="$saved" '$1 > s' | head -n 1)
+last2=$(gone2 | awk -v s="$saved" '$1 > s' | tail -n 1)
+diag "cursor at seqnum $saved; removed $lost2 unread entries, seqnum $first2..$last2"
+ok "the removed file held unread entries" test "$lost2" -gt 0
+is "the removed range has no hole" "$((last2 - first2 + 1))" "$lost2"
+: >"$T/reader.err" # _lost_stat reads the last stats line of this run
+run_reader --config "$T/a.conf" --namespace "$JNS"
+ok "what was left is delivered" wait_grep 30 '^g [0-9]+$' 150
+ok "two self-reports" wait_until 10 eval '[ "$(_self_report | wc -l)" = 2 ]'
+like "the second counts exactly what was lost, where" "$(_self_report | tail -n 1)" "^journal: $lost2 entries were vacuumed or rotated away before they were read \(between [0-9T:-]+Z and [0-9T:-]+Z, seqnum $first2\.\.$last2\)"
+is "e arrived whole" "$(ingest_grep_count '^e [0-9]+$')" 150
+is "no f entry arrived" "$(ingest_grep_count '^f [0-9]+$')" 0
+is "the stats line counts it" "$(_lost_stat)" "journal_lost=$lost2"
+ok "SIGTERM: exits 0" eval "kill -TERM $READER_PID; wait $READER_PID"
 done_testing
