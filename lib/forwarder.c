@@ -46,7 +46,11 @@ struct lane {
     } *ranges;
     size_t n_ranges, cap_ranges;
     const char *path;
-    struct aura_buf body;
+    struct aura_buf body;  /* the joined body (the --stdout sink) */
+    struct aura_buf frame; /* the body's fixed text when it goes in pieces */
+    struct aura_segment *segs; /* the pieces: frame's prefix, the entries in place, frame's suffix */
+    size_t cap_segs;
+    size_t body_len;      /* of the request's (uncompressed) body */
     struct aura_buf wire; /* body gzipped (compression = gzip): what goes out */
     unsigned attempt;
     struct aura_timer retry_timer;
@@ -144,10 +148,10 @@ static void lane_succeeded(struct lane *l) {
         aura_queue_done(&f->q, l->items[i]);
     f->st.sent += r->end - r->start;
     f->st.acked += r->end - r->start;
-    f->st.bytes += l->body.len;
+    f->st.bytes += l->body_len;
     if (f->m) {
         aura_series_add(l->urgent ? f->m->sent_urgent : f->m->sent_batch, (double)(r->end - r->start));
-        aura_series_add(f->m->bytes_sent, (double)l->body.len);
+        aura_series_add(f->m->bytes_sent, (double)l->body_len);
         aura_series_set(f->m->last_success, (double)aura_realtime_us() / 1e6);
     }
     if (l->failing_since_us) {
@@ -185,24 +189,71 @@ static void lane_build_body(struct lane *l) {
             aura_wire_batch_add(&l->body, l->items[i]->json, l->items[i]->len, i == r->start);
         aura_wire_batch_end(&l->body);
     }
+    l->body_len = l->body.len;
+}
+
+/* The same body as pieces: the entries stay where the queue holds them
+ * (each ~700 bytes would otherwise be copied once more, into a body of up to
+ * max_batch_bytes, before libcurl copies it again). */
+static void lane_build_segments(struct lane *l) {
+    struct aura_forwarder *f = l->f;
+    const char *key = f->cfg->api_key ? f->cfg->api_key : "";
+    struct range *r = cur_range(l);
+    size_t prefix, n = r->end - r->start + 2;
+    if (n > l->cap_segs) {
+        l->cap_segs = n * 2;
+        l->segs = aura_realloc(l->segs, l->cap_segs * sizeof *l->segs);
+    }
+    aura_buf_reset(&l->frame);
+    if (r->end - r->start == 1 && l->urgent) {
+        l->path = AURA_WIRE_PATH_SINGLE;
+        aura_wire_single_frame(&l->frame, key, &prefix);
+    } else {
+        l->path = AURA_WIRE_PATH_BATCH;
+        aura_wire_batch_frame(&l->frame, key, &prefix);
+    }
+    size_t k = 0, total = l->frame.len;
+    l->segs[k++] = (struct aura_segment){l->frame.data, prefix};
+    for (size_t i = r->start; i < r->end; i++) {
+        const struct aura_item *it = l->items[i];
+        if (i == r->start) /* the first entry without the separator */
+            l->segs[k++] = (struct aura_segment){it->json, it->len};
+        else
+            l->segs[k++] = (struct aura_segment){&it->sep, (size_t)it->len + 1};
+        total += l->segs[k - 1].len;
+    }
+    l->segs[k++] = (struct aura_segment){l->frame.data + prefix, l->frame.len - prefix};
+    l->body_len = total;
 }
 
 static void lane_complete(struct lane *l, const struct aura_response *resp);
 
 static void lane_send(struct lane *l) {
     struct aura_forwarder *f = l->f;
-    lane_build_body(l);
+    /* people read the --stdout sink's requests: it gets the joined body, with the key redacted */
+    bool pieces = !l->transport->redact_key;
+    if (pieces)
+        lane_build_segments(l);
+    else
+        lane_build_body(l);
     f->st.requests++;
     if (l->attempt > 0)
         f->st.retried++;
     if (f->m && l->attempt > 0)
         aura_series_add(f->m->retries, 1);
-    struct aura_request rq = {.path = l->path, .body = l->body.data, .len = l->body.len};
+    struct aura_request rq = {.path = l->path, .body = l->body.data, .len = l->body_len};
+    if (pieces) {
+        rq.body = NULL;
+        rq.segs = l->segs;
+        rq.n_segs = cur_range(l)->end - cur_range(l)->start + 2;
+    }
     /* batch limits counted the uncompressed body; only the wire changes */
-    if (f->cfg->compression == AURA_COMPRESSION_GZIP && !l->transport->redact_key &&
-        aura_gzip_compress(f->gz, l->body.data, l->body.len, &l->wire) == 0) {
+    if (f->cfg->compression == AURA_COMPRESSION_GZIP && pieces &&
+        aura_gzip_compress_segments(f->gz, rq.segs, rq.n_segs, &l->wire) == 0) {
         rq.body = l->wire.data;
         rq.len = l->wire.len;
+        rq.segs = NULL;
+        rq.n_segs = 0;
         rq.content_encoding = "gzip";
     }
     l->sent_at_us = aura_now_us();
@@ -406,6 +457,7 @@ static int lane_init(struct lane *l, struct aura_forwarder *f, bool urgent) {
     l->rl_fail = (struct aura_ratelimit)AURA_RATELIMIT(10);
     aura_timer_init(&l->retry_timer, retry_timer_cb, l);
     aura_buf_init(&l->body);
+    aura_buf_init(&l->frame);
     if (f->out) {
         l->transport = aura_transport_stdout_new(f->out);
         return 0;
@@ -420,6 +472,8 @@ static void lane_cleanup(struct lane *l) {
     free(l->items);
     free(l->ranges);
     aura_buf_free(&l->body);
+    aura_buf_free(&l->frame);
+    free(l->segs);
     aura_buf_free(&l->wire);
 }
 

@@ -5,6 +5,7 @@
 #include <zlib.h>
 
 #include "buf.h"
+#include "transport.h"
 
 struct aura_gzip {
     z_stream zs;
@@ -30,20 +31,32 @@ void aura_gzip_free(struct aura_gzip *z) {
     free(z);
 }
 
-int aura_gzip_compress(struct aura_gzip *z, const void *in, size_t len, struct aura_buf *out) {
+int aura_gzip_compress_segments(struct aura_gzip *z, const struct aura_segment *segs, size_t n_segs,
+                                struct aura_buf *out) {
+    size_t total = 0;
+    for (size_t i = 0; i < n_segs; i++)
+        total += segs[i].len;
     if (deflateReset(&z->zs) != Z_OK)
         return -EIO;
     aura_buf_reset(out);
-    aura_buf_reserve(out, deflateBound(&z->zs, len) + 1);
-    z->zs.next_in = (Bytef *)in;
+    aura_buf_reserve(out, deflateBound(&z->zs, total) + 1);
     z->zs.avail_in = 0;
-    size_t left = len;
+    size_t seg = 0, off = 0, left = total;
     int rc;
     do {
-        /* avail_in is 32-bit: feed huge inputs in slices */
-        if (z->zs.avail_in == 0 && left > 0) {
-            z->zs.avail_in = left > (1u << 30) ? (1u << 30) : (uInt)left;
-            left -= z->zs.avail_in;
+        /* the next piece (avail_in is 32-bit: huge pieces in slices) */
+        while (z->zs.avail_in == 0 && left > 0) {
+            size_t n = segs[seg].len - off;
+            if (n > (1u << 30))
+                n = 1u << 30;
+            z->zs.next_in = (Bytef *)segs[seg].data + off;
+            z->zs.avail_in = (uInt)n;
+            off += n;
+            left -= n;
+            if (off == segs[seg].len) {
+                seg++;
+                off = 0;
+            }
         }
         if (out->cap - out->len < 64)
             aura_buf_reserve(out, out->cap);
@@ -58,4 +71,9 @@ int aura_gzip_compress(struct aura_gzip *z, const void *in, size_t len, struct a
     } while (rc != Z_STREAM_END);
     out->data[out->len] = '\0';
     return 0;
+}
+
+int aura_gzip_compress(struct aura_gzip *z, const void *in, size_t len, struct aura_buf *out) {
+    struct aura_segment one = {in, len};
+    return aura_gzip_compress_segments(z, &one, 1, out);
 }

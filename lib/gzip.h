@@ -14,3 +14,7 @@ void aura_gzip_free(struct aura_gzip *z);
 /* out = gzip(in) (RFC 1952, what Content-Encoding: gzip means); out is reset
  * first.  0 / -ENOMEM / -EIO. */
 int aura_gzip_compress(struct aura_gzip *z, const void *in, size_t len, struct aura_buf *out);
+/* The same for an input in pieces (transport.h), read where they lie. */
+struct aura_segment;
+int aura_gzip_compress_segments(struct aura_gzip *z, const struct aura_segment *segs, size_t n_segs,
+                                struct aura_buf *out);

@@ -58,6 +58,45 @@ static size_t discard_body(char *ptr, size_t size, size_t nmemb, void *userdata)
     return size * nmemb;
 }
 
+/* CURLOPT_READFUNCTION for a body in pieces */
+static size_t read_segments(char *buf, size_t size, size_t nitems, void *userdata) {
+    struct aura_http *h = userdata;
+    size_t room = size * nitems, n = 0;
+    while (n < room && h->seg_i < h->n_segs) {
+        const struct aura_segment *sg = &h->segs[h->seg_i];
+        size_t take = sg->len - h->seg_off;
+        if (take > room - n)
+            take = room - n;
+        memcpy(buf + n, sg->data + h->seg_off, take);
+        n += take;
+        h->seg_off += take;
+        if (h->seg_off == sg->len) {
+            h->seg_i++;
+            h->seg_off = 0;
+        }
+    }
+    return n;
+}
+
+/* CURLOPT_SEEKFUNCTION: libcurl rewinds the body to send it again (a reused
+ * connection that turned out closed) */
+static int seek_segments(void *userdata, curl_off_t offset, int origin) {
+    struct aura_http *h = userdata;
+    if (origin != SEEK_SET || offset < 0)
+        return CURL_SEEKFUNC_CANTSEEK;
+    size_t left = (size_t)offset;
+    h->seg_i = 0;
+    h->seg_off = 0;
+    while (h->seg_i < h->n_segs && left >= h->segs[h->seg_i].len) {
+        left -= h->segs[h->seg_i].len;
+        h->seg_i++;
+    }
+    if (h->seg_i == h->n_segs && left > 0)
+        return CURL_SEEKFUNC_FAIL;
+    h->seg_off = left;
+    return CURL_SEEKFUNC_OK;
+}
+
 static size_t read_header(char *buffer, size_t size, size_t nitems, void *userdata) {
     struct aura_http *h = userdata;
     size_t n = size * nitems;
@@ -157,8 +196,8 @@ int aura_http_post(struct aura_http *h, const struct aura_http_settings *s, cons
     return aura_http_post_encoded(h, s, path, body, len, NULL);
 }
 
-int aura_http_post_encoded(struct aura_http *h, const struct aura_http_settings *s, const char *path,
-                           const char *body, size_t len, const char *content_encoding) {
+static int post(struct aura_http *h, const struct aura_http_settings *s, const char *path, const char *body,
+                const struct aura_segment *segs, size_t n_segs, size_t len, const char *content_encoding) {
     if (content_encoding && strcmp(content_encoding, "gzip") != 0)
         return -EINVAL;
     if (h->busy)
@@ -175,7 +214,20 @@ int aura_http_post_encoded(struct aura_http *h, const struct aura_http_settings 
     SETOPT(h, CURLOPT_URL, h->url);
     SETOPT(h, CURLOPT_PROTOCOLS_STR, "http,https");
     SETOPT(h, CURLOPT_POST, 1L);
-    SETOPT(h, CURLOPT_POSTFIELDS, body);
+    h->segs = n_segs ? segs : NULL;
+    h->n_segs = n_segs;
+    h->seg_i = 0;
+    h->seg_off = 0;
+    if (n_segs) {
+        /* no POSTFIELDS: libcurl reads the body through the callback */
+        SETOPT(h, CURLOPT_POSTFIELDS, (char *)NULL);
+        SETOPT(h, CURLOPT_READFUNCTION, read_segments);
+        SETOPT(h, CURLOPT_READDATA, h);
+        SETOPT(h, CURLOPT_SEEKFUNCTION, seek_segments);
+        SETOPT(h, CURLOPT_SEEKDATA, h);
+    } else {
+        SETOPT(h, CURLOPT_POSTFIELDS, body);
+    }
     SETOPT(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
     SETOPT(h, CURLOPT_HTTPHEADER, content_encoding ? h->headers_gzip : h->headers);
     SETOPT(h, CURLOPT_USERAGENT, "auralog-bridge/" PACKAGE_VERSION);
@@ -205,6 +257,19 @@ int aura_http_post_encoded(struct aura_http *h, const struct aura_http_settings 
     h->busy = true;
     aura_loop_wakeup(h->loop);
     return 0;
+}
+
+int aura_http_post_encoded(struct aura_http *h, const struct aura_http_settings *s, const char *path,
+                           const char *body, size_t len, const char *content_encoding) {
+    return post(h, s, path, body, NULL, 0, len, content_encoding);
+}
+
+int aura_http_post_segments(struct aura_http *h, const struct aura_http_settings *s, const char *path,
+                            const struct aura_segment *segs, size_t n_segs, size_t len,
+                            const char *content_encoding) {
+    if (n_segs == 0)
+        return -EINVAL;
+    return post(h, s, path, NULL, segs, n_segs, len, content_encoding);
 }
 
 const char *aura_http_describe(const struct aura_http *h, char *buf, size_t size) {
@@ -243,7 +308,9 @@ static int http_transport_send(struct aura_transport *base, const struct aura_se
                                    .client_key = cfg->client_key,
                                    .pinned_public_key = cfg->pinned_public_key,
                                    .connect_timeout = cfg->connect_timeout};
-    int r = aura_http_post_encoded(&t->http, &s, rq->path, rq->body, rq->len, rq->content_encoding);
+    int r = rq->n_segs ? aura_http_post_segments(&t->http, &s, rq->path, rq->segs, rq->n_segs, rq->len,
+                                                  rq->content_encoding)
+                       : aura_http_post_encoded(&t->http, &s, rq->path, rq->body, rq->len, rq->content_encoding);
     return r < 0 ? r : 0;
 }
 

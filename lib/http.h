@@ -42,6 +42,9 @@ struct aura_http {
     int64_t retry_after_us;        /* -1 when the response had none */
     char error[CURL_ERROR_SIZE];
     char url[1024];
+    /* a body in pieces (aura_http_post_segments), read by libcurl from where it lies */
+    const struct aura_segment *segs;
+    size_t n_segs, seg_i, seg_off;
     void (*done)(struct aura_http *h, void *userdata);
     void *userdata;
 };
@@ -56,5 +59,11 @@ int aura_http_post(struct aura_http *h, const struct aura_http_settings *s, cons
  * is already encoded so. */
 int aura_http_post_encoded(struct aura_http *h, const struct aura_http_settings *s, const char *path,
                            const char *body, size_t len, const char *content_encoding);
+/* The same with the body in pieces (transport.h): libcurl reads them through
+ * a read callback into its upload buffer, so they are never joined first.
+ * segs and what they point to must stay valid until done. */
+int aura_http_post_segments(struct aura_http *h, const struct aura_http_settings *s, const char *path,
+                            const struct aura_segment *segs, size_t n_segs, size_t len,
+                            const char *content_encoding);
 /* One line describing the last failure: "HTTP 503" or curl's error text. */
 const char *aura_http_describe(const struct aura_http *h, char *buf, size_t size);

@@ -1,10 +1,15 @@
 #include "queue.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
 #include "log.h"
+#include "wire.h"
+
+_Static_assert(offsetof(struct aura_item, json) == offsetof(struct aura_item, sep) + 1,
+               "the separator byte lies just before the entry");
 
 void aura_queue_init(struct aura_queue *q) {
     memset(q, 0, sizeof *q);
@@ -28,6 +33,7 @@ struct aura_item *aura_queue_push(struct aura_queue *q, const char *json, size_t
     it->urgent = urgent;
     it->t_us = aura_now_us();
     it->len = (uint32_t)len;
+    it->sep = AURA_WIRE_BATCH_SEP;
     memcpy(it->json, json, len);
     it->json[len] = '\0';
     it->fifo_next = NULL;

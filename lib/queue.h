@@ -17,6 +17,7 @@ struct aura_item {
     uint64_t t_us; /* monotonic time it was queued */
     bool urgent;
     uint32_t len;
+    char sep;    /* AURA_WIRE_BATCH_SEP, just before json: "sep + entry" is one piece of a body */
     char json[]; /* encoded entry object, NUL-terminated */
 };
 

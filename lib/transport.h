@@ -26,11 +26,23 @@ enum aura_outcome {
     AURA_OUTCOME_REJECTED, /* 400, 413, 422, other 4xx: split, drop what is rejected alone */
 };
 
+/* A piece of a request body. */
+struct aura_segment {
+    const char *data;
+    size_t len;
+};
+
 struct aura_request {
     const char *path;             /* AURA_WIRE_PATH_BATCH or _SINGLE */
     const char *body;             /* must stay valid until the outcome is known */
-    size_t len;
+    size_t len;                   /* of the whole body */
     const char *content_encoding; /* "gzip" (body already encoded so) or NULL */
+    /* When n_segs > 0 the body is these pieces one after the other (body is
+     * NULL): the queued entries are sent where they lie, not first joined
+     * into one buffer.  The pieces and the array must stay valid until the
+     * outcome is known. */
+    const struct aura_segment *segs;
+    size_t n_segs;
 };
 
 struct aura_response {

@@ -172,9 +172,23 @@ void aura_wire_batch_begin(struct aura_buf *out, const char *key) {
     aura_buf_append(out, ",\"logs\":[", 9);
 }
 
+void aura_wire_batch_frame(struct aura_buf *frame, const char *key, size_t *prefix_len) {
+    aura_wire_batch_begin(frame, key);
+    *prefix_len = frame->len;
+    aura_wire_batch_end(frame);
+}
+
+void aura_wire_single_frame(struct aura_buf *frame, const char *key, size_t *prefix_len) {
+    aura_buf_append(frame, "{\"projectApiKey\":", 17);
+    aura_json_cstring(frame, key ? key : "");
+    aura_buf_append(frame, ",\"log\":", 7);
+    *prefix_len = frame->len;
+    aura_buf_putc(frame, '}');
+}
+
 void aura_wire_batch_add(struct aura_buf *out, const char *entry, size_t len, bool first) {
     if (!first)
-        aura_buf_putc(out, ',');
+        aura_buf_putc(out, AURA_WIRE_BATCH_SEP);
     aura_buf_append(out, entry, len);
 }
 

@@ -83,5 +83,14 @@ void aura_wire_batch_end(struct aura_buf *out); /* ]} */
 /* {"projectApiKey":"..","log":..} */
 void aura_wire_single(struct aura_buf *out, const char *key, const char *entry, size_t len);
 
+/* The same bodies in pieces, the entries sent where they lie (transport.h):
+ * frame gets the body's fixed text, *prefix_len bytes of it before the
+ * entries, the rest after them.  In a batch, every entry but the first is
+ * preceded by AURA_WIRE_BATCH_SEP (the queue keeps that byte just before
+ * each entry, so an entry and its separator are one piece). */
+#define AURA_WIRE_BATCH_SEP ','
+void aura_wire_batch_frame(struct aura_buf *frame, const char *key, size_t *prefix_len);
+void aura_wire_single_frame(struct aura_buf *frame, const char *key, size_t *prefix_len);
+
 /* The --stdout line of one request: {"path":PATH,"body":BODY}\n */
 void aura_wire_stdout_line(struct aura_buf *out, const char *path, const char *body, size_t len);
