@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <json-c/json.h>
+#include <zlib.h>
 
 #include "settings.h"
 #include "entry.h"
@@ -12,6 +13,9 @@
 #include "global.h"
 #include "host.h"
 #include "json.h"
+#include "gzip.h"
+#include "queue.h"
+#include "transport.h"
 #include "tap.h"
 
 #define FFFD "\xef\xbf\xbd"
@@ -342,6 +346,83 @@ static void test_bodies(void) {
     aura_entry_free(&e);
 }
 
+/* A body sent in pieces (the frame's prefix, the queued entries where they
+ * lie, each but the first with the separator byte before it, the frame's
+ * suffix) is byte for byte the joined body; gzip over the pieces inflates
+ * to it. */
+static void join(const struct aura_segment *sg, size_t n, struct aura_buf *out) {
+    aura_buf_reset(out);
+    for (size_t i = 0; i < n; i++)
+        aura_buf_append(out, sg[i].data, sg[i].len);
+}
+
+static void test_pieces(void) {
+    struct aura_queue q;
+    struct aura_buf enc = AURA_BUF_INIT, joined = AURA_BUF_INIT, pieces = AURA_BUF_INIT, frame = AURA_BUF_INIT,
+                    gz = AURA_BUF_INIT;
+    struct aura_item *it[3];
+    struct aura_segment sg[5];
+    struct aura_entry e;
+    size_t prefix;
+    aura_queue_init(&q);
+    aura_entry_init(&e);
+    static const char *const msgs[] = {"alpha", "beta \"b\"", "gamma"};
+    for (int i = 0; i < 3; i++) {
+        aura_buf_reset(&enc);
+        e.message = msgs[i];
+        e.message_len = strlen(msgs[i]);
+        aura_wire_entry(&e, NULL, "prod", 100, &enc);
+        it[i] = aura_queue_push(&q, enc.data, enc.len, false);
+    }
+    aura_wire_batch_begin(&joined, "k\"ey");
+    for (int i = 0; i < 3; i++)
+        aura_wire_batch_add(&joined, it[i]->json, it[i]->len, i == 0);
+    aura_wire_batch_end(&joined);
+    aura_wire_batch_frame(&frame, "k\"ey", &prefix);
+    sg[0] = (struct aura_segment){frame.data, prefix};
+    sg[1] = (struct aura_segment){it[0]->json, it[0]->len};
+    sg[2] = (struct aura_segment){&it[1]->sep, it[1]->len + 1u};
+    sg[3] = (struct aura_segment){&it[2]->sep, it[2]->len + 1u};
+    sg[4] = (struct aura_segment){frame.data + prefix, frame.len - prefix};
+    join(sg, 5, &pieces);
+    CHECK(pieces.len == joined.len && memcmp(pieces.data, joined.data, joined.len) == 0,
+          "batch in pieces = the joined batch body");
+
+    struct aura_gzip *z = aura_gzip_new();
+    CHECK(z && aura_gzip_compress_segments(z, sg, 5, &gz) == 0, "gzip over the pieces");
+    unsigned char out[4096];
+    z_stream zs = {0};
+    inflateInit2(&zs, 15 + 16);
+    zs.next_in = (Bytef *)gz.data;
+    zs.avail_in = (uInt)gz.len;
+    zs.next_out = out;
+    zs.avail_out = sizeof out;
+    int rc = inflate(&zs, Z_FINISH);
+    CHECK(rc == Z_STREAM_END && zs.total_out == joined.len && memcmp(out, joined.data, joined.len) == 0,
+          "it inflates to the joined body");
+    inflateEnd(&zs);
+    aura_gzip_free(z);
+
+    aura_buf_reset(&joined);
+    aura_wire_single(&joined, "k", it[1]->json, it[1]->len);
+    aura_buf_reset(&frame);
+    aura_wire_single_frame(&frame, "k", &prefix);
+    sg[0] = (struct aura_segment){frame.data, prefix};
+    sg[1] = (struct aura_segment){it[1]->json, it[1]->len};
+    sg[2] = (struct aura_segment){frame.data + prefix, frame.len - prefix};
+    join(sg, 3, &pieces);
+    CHECK(pieces.len == joined.len && memcmp(pieces.data, joined.data, joined.len) == 0,
+          "single in pieces = the joined single body");
+
+    aura_queue_clear(&q);
+    aura_entry_free(&e);
+    aura_buf_free(&enc);
+    aura_buf_free(&joined);
+    aura_buf_free(&pieces);
+    aura_buf_free(&frame);
+    aura_buf_free(&gz);
+}
+
 int main(void) {
     test_full_entry();
     test_levels_and_minimal();
@@ -350,5 +431,6 @@ int main(void) {
     test_duplicates_and_reuse();
     test_with_global();
     test_bodies();
+    test_pieces();
     return tap_done();
 }
