@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """Helpers for bench/run (standard library only).
 
-  benchlib.py gen-export N SEED            export-format journal entries on stdout: a realistic
-                                           field set, MESSAGE of 40-300 bytes, ~1% err/crit
+  benchlib.py gen-export N SEED [JSONPCT]  export-format journal entries on stdout: a realistic
+                                           field set, MESSAGE of 40-300 bytes, ~1% err/crit;
+                                           JSONPCT: that percentage of the entries (stdout
+                                           services) carry a JSON log line instead (zap, logrus,
+                                           slog objects; ~2% of them level error)
   benchlib.py measure JSON [--stdout F] [--stderr F] -- CMD ARGS...
                                            run CMD (exec'd directly: the measured PID is CMD
                                            itself), sample RssAnon of that PID every 10 ms, then
@@ -81,8 +84,35 @@ def rand_message(rng, lo=40, hi=300):
     return " ".join(parts).encode()[:target].decode("utf-8", "ignore")
 
 
-def gen_export(n, seed):
+JSON_PATHS = ("/api/v1/orders", "/api/v1/cart", "/healthz", "/api/v2/users/42", "/metrics")
+
+
+def json_line(rng, i, t):
+    """A structured log line as Go/Python services write them to stdout."""
+    r = rng.random()
+    lvl = "error" if r < 0.02 else "warn" if r < 0.1 else "debug" if r < 0.2 else "info"
+    msg = rand_message(rng, 20, 80)
+    style = rng.randrange(3)
+    if style == 0:  # zap production encoder
+        o = {"level": lvl, "ts": t / 1e6, "caller": "server/handler.go:%d" % rng.randint(20, 400), "msg": msg,
+             "method": rng.choice(("GET", "POST")), "path": rng.choice(JSON_PATHS),
+             "status": 500 if lvl == "error" else 200, "latency_ms": round(rng.random() * 80, 3),
+             "trace_id": "%032x" % rng.getrandbits(128)}
+        if lvl == "error":
+            o["error"] = "upstream connect error: connection refused"
+    elif style == 1:  # logrus JSONFormatter
+        o = {"level": "warning" if lvl == "warn" else lvl, "msg": msg,
+             "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t // 1000000)),
+             "component": "worker", "job_id": i, "queue": "default"}
+    else:  # log/slog JSONHandler
+        o = {"time": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(t // 1000000)), "level": lvl.upper(),
+             "msg": msg, "user_id": rng.randint(1, 99999), "request_id": "%016x" % rng.getrandbits(64)}
+    return json.dumps(o, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def gen_export(n, seed, json_pct=0):
     rng = random.Random(seed)
+    jrng = random.Random(seed + 1000)  # its own stream: the other fields stay those of the plain journal
     out = sys.stdout.buffer
     boot = "%032x" % rng.getrandbits(128)
     machine = "%032x" % rng.getrandbits(128)
@@ -123,6 +153,8 @@ def gen_export(n, seed):
                 e.append(b"MESSAGE_ID=39f53479d3a045ac8e11786248231fbf")
         if transport == "stdout":
             e.append(b"_STREAM_ID=%032x" % (i // 5000))
+        if json_pct and transport == "stdout" and jrng.random() * 100 < json_pct * len(PROGRAMS) / 3:
+            msg = json_line(jrng, i, t)  # 3 of the 8 programs write to stdout: JSONPCT of all entries
         if rng.random() < 0.005:  # a multi-line message, binary-safe field form
             m = msg + b"\n  at frame one\n  at frame two"
             e.append(b"MESSAGE\n" + len(m).to_bytes(8, "little") + m)
@@ -481,7 +513,7 @@ def median(files):
 def main():
     cmd, a = sys.argv[1], sys.argv[2:]
     if cmd == "gen-export":
-        gen_export(int(a[0]), int(a[1]))
+        gen_export(int(a[0]), int(a[1]), float(a[2]) if len(a) > 2 else 0)
     elif cmd == "measure":
         return measure(a)
     elif cmd == "sample":
