@@ -281,6 +281,11 @@ static void jr_collect(void *userdata) {
     aura_series_set(m->journal_lost, (double)jr->n_lost);
     if (jr->reader)
         aura_series_set(m->journal_skipped_files, (double)jr_reader_skipped_files(jr->reader));
+    if (jr->ahead) {
+        struct jr_ahead_stats as;
+        jr_ahead_get_stats(jr->ahead, &as);
+        aura_series_set(m->journal_errors_ahead, (double)as.sent);
+    }
 }
 
 static void pause_reading(struct jr *jr) {

@@ -340,6 +340,9 @@ void aura_metric_set_add_journal(struct aura_metric_set *s) {
     f = aura_metrics_add(m, AURA_METRIC_COUNTER, "journal_skipped_files_total",
                          "Journal files skipped as unreadable or corrupt.", NULL);
     s->journal_skipped_files = aura_metric_series(f, NULL);
+    f = aura_metrics_add(m, AURA_METRIC_COUNTER, "journal_errors_ahead_total",
+                         "Errors (PRIORITY 0-3) sent ahead of a journal backlog (errors_ahead).", NULL);
+    s->journal_errors_ahead = aura_metric_series(f, NULL);
 }
 
 void aura_metric_set_done(struct aura_metric_set *s) {

@@ -93,6 +93,7 @@ struct aura_metric_set {
     struct aura_series *last_success;
     struct aura_series *delivery_lag, *journal_behind;
     struct aura_series *journal_lost, *journal_skipped_files;
+    struct aura_series *journal_errors_ahead;
     struct aura_metric *content_levels;                /* content_levels_total{from} */
     struct aura_series *stack_traces;
     struct aura_series *reloads_ok, *reloads_failed;   /* config_reloads_total{result} */

@@ -3,7 +3,9 @@
 # endpoint that answers every request slowly; an error (PRIORITY 3) logged
 # then reaches the endpoint while most of the backlog is still undelivered;
 # once the backlog has drained, exactly one copy of it has arrived and every
-# backlog entry arrived exactly once.  What the reader would not forward
+# backlog entry arrived exactly once.  An error sent ahead and not yet
+# acknowledged is never passed by the saved cursor (kill -9, restart: it
+# arrives).  What the reader would not forward
 # (filtered out, its own diagnostics) is not sent ahead either, and a stack
 # trace whose lines are PRIORITY 3 is left to the main reader, folded whole.
 . "${top_srcdir:?}/tests/journal/lib-journal.sh"
@@ -64,5 +66,40 @@ ok "stats line says one error went ahead and was skipped in order" \
 rss=$(awk '/^RssAnon:/ { print $2 }' "/proc/$READER_PID/status")
 diag "reader RssAnon after the backlog: $rss kB"
 ok "RssAnon under 16 MB ($rss kB)" test "$rss" -lt 16384
+ok "SIGTERM: exits 0" eval "kill -TERM $READER_PID; wait $READER_PID"
+
+# At-least-once: an error sent ahead whose send is not acknowledged (the
+# urgent lane gets 503s) must not be passed by the saved cursor.  kill -9
+# while it fails; after the restart it arrives (read again in order).
+N2=20000
+jsend --count "$N2" --message "bk2 %d" --field SYSLOG_IDENTIFIER=backlog --field PRIORITY=6
+jsync 60 || bail_out "journald did not take the second backlog"
+ingest_reset
+ingest_script '{"steps": [{"match": {"path": "/v1/logs/single"}, "status": 503, "count": 100000}],
+                "default": {"delay": 0.3}}' || bail_out "cannot change the endpoint script"
+run_reader --config "$T/a.conf" --namespace "$JNS" --start head
+_bk2_started() { [ "$(ingest_grep_count '^bk2 ')" -ge 1000 ]; }
+ok "the restarted reader is into the second backlog" wait_until 60 _bk2_started
+marker2=unacked-$RANDOM$RANDOM
+printf '{"MESSAGE":"%s","SYSLOG_IDENTIFIER":"ahead","PRIORITY":"3"}\n' "$marker2" | jsend
+_marker2_refused() {
+    [ "$(ingest_requests | jlines 'o["status"] if "'"$marker2"'" in json.dumps(o["body"]) else None' | grep -c '^503$')" -ge 2 ]
+}
+ok "the error is sent ahead and refused (503) again and again" wait_until 60 _marker2_refused
+kill -KILL "$READER_PID"
+wait "$READER_PID" 2>/dev/null
+saved=$(state_cursor)
+marker2_cursor=$(jctl -o export -t ahead -p 3 | awk -v m="MESSAGE=$marker2" '/^__CURSOR=/ { c = substr($0, 10) } $0 == m { print c }')
+# entries after the saved cursor, in journal order, include the error: the cursor did not pass it
+ok "the saved cursor is before the unacknowledged error" \
+    eval "jctl -o cat --after-cursor '$saved' -t ahead | grep -qx '$marker2'"
+diag "saved: $saved; error at: $marker2_cursor"
+ingest_script '{}' || bail_out "cannot change the endpoint script"
+run_reader --config "$T/a.conf" --namespace "$JNS" --start head
+printf '{"MESSAGE":"after-%s","SYSLOG_IDENTIFIER":"ahead","PRIORITY":"6"}\n' "$marker2" | jsend
+ok "after the restart everything drains" wait_grep 120 "^after-$marker2\$" 1
+is "the error arrives after the restart, once" "$(ingest_grep_count "^$marker2\$")" 1
+is "every entry of the second backlog arrived" \
+    "$(ingest_entries | jlines 'o["message"] if o["message"].startswith("bk2 ") else None' | sort -u | wc -l)" "$N2"
 ok "SIGTERM: exits 0" eval "kill -TERM $READER_PID; wait $READER_PID"
 done_testing
