@@ -4,11 +4,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <systemd/sd-id128.h>
 
 #include "buf.h"
 #include "content.h"
 #include "entry.h"
+#include "entry_id.h"
 #include "forwarder.h"
 #include "log.h"
 #include "loop.h"
@@ -20,14 +20,6 @@
 #define TRACE_STREAMS 16    /* streams recently inside a stack trace */
 #define TRACE_KEY_MAX 128
 #define TRACE_QUIET_US 1000000 /* fallback for multiline_timeout */
-
-/* Where an entry is in the journal, from its cursor: what sd-journal orders
- * entries by (seqnum within one seqnum ID, else monotonic time within one
- * boot, else realtime). */
-struct jr_entry_id {
-    sd_id128_t seqnum_id, boot;
-    uint64_t seqnum, mono, realtime;
-};
 
 struct trace_stream {
     char key[TRACE_KEY_MAX];
@@ -89,92 +81,11 @@ static void strv_free(char **v) {
 
 /* --- ids ------------------------------------------------------------------- */
 
-static bool parse_hex(const char *p, size_t n, uint64_t *out) {
-    uint64_t v = 0;
-    if (n == 0 || n > 16)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = p[i];
-        unsigned d;
-        if (c >= '0' && c <= '9')
-            d = (unsigned)(c - '0');
-        else if (c >= 'a' && c <= 'f')
-            d = (unsigned)(c - 'a' + 10);
-        else if (c >= 'A' && c <= 'F')
-            d = (unsigned)(c - 'A' + 10);
-        else
-            return false;
-        v = v << 4 | d;
-    }
-    *out = v;
-    return true;
-}
-
-static bool parse_id128(const char *p, size_t n, sd_id128_t *out) {
-    char text[33];
-    if (n != 32)
-        return false;
-    memcpy(text, p, 32);
-    text[32] = 0;
-    return sd_id128_from_string(text, out) >= 0;
-}
-
-/* "s=SEQNUM_ID;i=SEQNUM;b=BOOT;m=MONO;t=REALTIME;x=XOR": stable since 2012
- * (sd_journal_get_seqnum() needs systemd 254; Debian 12 has 252). */
-static bool id_of_cursor(const char *cursor, struct jr_entry_id *id) {
-    unsigned have = 0;
-    memset(id, 0, sizeof *id);
-    for (const char *p = cursor; p && *p;) {
-        const char *end = strchr(p, ';');
-        size_t n = end ? (size_t)(end - p) : strlen(p);
-        if (n > 2 && p[1] == '=') {
-            switch (p[0]) {
-            case 's':
-                have |= parse_id128(p + 2, n - 2, &id->seqnum_id) ? 1u : 0;
-                break;
-            case 'i':
-                have |= parse_hex(p + 2, n - 2, &id->seqnum) ? 2u : 0;
-                break;
-            case 'b':
-                have |= parse_id128(p + 2, n - 2, &id->boot) ? 4u : 0;
-                break;
-            case 'm':
-                have |= parse_hex(p + 2, n - 2, &id->mono) ? 8u : 0;
-                break;
-            case 't':
-                have |= parse_hex(p + 2, n - 2, &id->realtime) ? 16u : 0;
-                break;
-            default:
-                break;
-            }
-        }
-        p = end ? end + 1 : NULL;
-    }
-    return have == 31;
-}
-
 static bool reader_id(struct jr_reader *r, struct jr_entry_id *id) {
     char *c = jr_reader_cursor(r);
-    bool ok = c && id_of_cursor(c, id);
+    bool ok = c && jr_entry_id_parse(c, id);
     free(c);
     return ok;
-}
-
-static int cmp_u64(uint64_t a, uint64_t b) {
-    return a < b ? -1 : a > b;
-}
-
-/* The order sd-journal reads entries in. */
-static int id_compare(const struct jr_entry_id *a, const struct jr_entry_id *b) {
-    if (sd_id128_equal(a->seqnum_id, b->seqnum_id))
-        return cmp_u64(a->seqnum, b->seqnum);
-    if (sd_id128_equal(a->boot, b->boot))
-        return cmp_u64(a->mono, b->mono);
-    return cmp_u64(a->realtime, b->realtime);
-}
-
-static bool id_same(const struct jr_entry_id *a, const struct jr_entry_id *b) {
-    return a->seqnum == b->seqnum && sd_id128_equal(a->seqnum_id, b->seqnum_id) && sd_id128_equal(a->boot, b->boot);
 }
 
 static void ids_push(struct jr_ahead *a, const struct jr_entry_id *id) {
@@ -269,7 +180,7 @@ static bool main_has(struct jr_ahead *a, const struct jr_entry_id *id) {
     struct jr_entry_id pos;
     if (!reader_id(a->main_reader, &pos))
         return false; /* nothing read yet: it is before everything */
-    return id_compare(&pos, id) >= 0;
+    return jr_entry_id_compare(&pos, id) >= 0;
 }
 
 static void read_ahead(struct jr_ahead *a) {
@@ -454,13 +365,13 @@ bool jr_ahead_skip(struct jr_ahead *a) {
         return false;
     while (a->n > 0) {
         const struct jr_entry_id *front = &a->ids[a->head];
-        if (id_same(front, &cur)) {
+        if (jr_entry_id_same(front, &cur)) {
             ids_pop(a);
             a->st.skipped++;
             skip = true;
             break;
         }
-        if (id_compare(front, &cur) > 0)
+        if (jr_entry_id_compare(front, &cur) > 0)
             break; /* not sent ahead */
         ids_pop(a); /* passed without meeting it (vacuumed): forget it */
     }

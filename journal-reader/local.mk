@@ -2,6 +2,7 @@
 bin_PROGRAMS += auralog-journald
 journal_reader_sources = \
 	journal-reader/ahead.c journal-reader/ahead.h \
+	journal-reader/entry_id.c journal-reader/entry_id.h \
 	journal-reader/checkpoint.c journal-reader/checkpoint.h \
 	journal-reader/journal_settings.c journal-reader/journal_settings.h \
 	journal-reader/map.c journal-reader/map.h \
@@ -12,7 +13,8 @@ auralog_journald_SOURCES = \
 	journal-reader/main.c \
 	$(journal_reader_sources)
 
-journal_unit_tests = tests/unit/test_journal_map tests/unit/test_state tests/unit/test_checkpoint
+journal_unit_tests = tests/unit/test_journal_map tests/unit/test_state tests/unit/test_checkpoint \
+	tests/unit/test_entry_id
 check_PROGRAMS += $(journal_unit_tests)
 TESTS += $(journal_unit_tests)
 tests_unit_test_journal_map_SOURCES = tests/unit/test_journal_map.c journal-reader/map.c journal-reader/map.h
@@ -21,6 +23,8 @@ tests_unit_test_state_SOURCES = tests/unit/test_state.c journal-reader/state.c j
 tests_unit_test_state_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/journal-reader
 tests_unit_test_checkpoint_SOURCES = tests/unit/test_checkpoint.c journal-reader/checkpoint.c journal-reader/checkpoint.h
 tests_unit_test_checkpoint_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/journal-reader
+tests_unit_test_entry_id_SOURCES = tests/unit/test_entry_id.c journal-reader/entry_id.c journal-reader/entry_id.h
+tests_unit_test_entry_id_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/journal-reader
 
 EXTRA_DIST += conf/auralog-journald.service
 
