@@ -15,7 +15,7 @@ test_init plugin_rsyslog_overtake
 need_cmd "$RSYSLOGD" "rsyslogd not installed"
 
 N=${OVERTAKE_N:-100000}
-DELAY=${OVERTAKE_DELAY:-0.15}
+DELAY=${OVERTAKE_DELAY:-0.25}
 
 start_ingest --script "{\"default\":{\"delay\":$DELAY}}" || bail_out "fake ingest did not start"
 write_config "$T/auralog.conf"
