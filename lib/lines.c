@@ -51,14 +51,31 @@ static void at_eof(struct aura_lines *lr) {
         aura_loop_remove_fd(lr->loop, lr->fd);
 }
 
+int aura_lines_direct(struct aura_lines *lr) {
+    int flags = fcntl(lr->fd, F_GETFL);
+    if (flags < 0 || fcntl(lr->fd, F_SETFL, flags & ~O_NONBLOCK) < 0)
+        return -errno;
+    lr->blocking = true;
+    int r = lr->loop ? aura_loop_set_direct_fd(lr->loop, lr->fd) : 0;
+    if (r < 0) {
+        fcntl(lr->fd, F_SETFL, flags);
+        lr->blocking = false;
+    }
+    return r;
+}
+
 int aura_lines_read(struct aura_lines *lr) {
-    /* read while no complete line waits: it is handled before reading more */
+    /* read while no complete line waits: it is handled before reading more
+     * (a blocking fd: one read, which may wait) */
     while (!lr->eof) {
         aura_buf_reserve(&lr->in, READ_CHUNK);
         ssize_t n = read(lr->fd, lr->in.data + lr->in.len, READ_CHUNK);
         if (n < 0) {
-            if (errno == EINTR)
+            if (errno == EINTR) {
+                if (lr->blocking)
+                    break; /* the loop's tick: back to the loop */
                 continue;
+            }
             if (errno == EAGAIN || errno == EWOULDBLOCK)
                 break;
             aura_log(AURA_LOG_ERR, "reading input: %s; treating it as end of input", strerror(errno));
@@ -70,7 +87,8 @@ int aura_lines_read(struct aura_lines *lr) {
         }
         lr->in.len += (size_t)n;
         lr->in.data[lr->in.len] = '\0';
-        if (memchr(lr->in.data + lr->scanned, '\n', lr->in.len - lr->scanned) || lr->in.len >= lr->max_line)
+        if (lr->blocking || memchr(lr->in.data + lr->scanned, '\n', lr->in.len - lr->scanned) ||
+            lr->in.len >= lr->max_line)
             break;
         lr->scanned = lr->in.len;
     }

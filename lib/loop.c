@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -34,11 +35,35 @@ struct aura_loop {
     void *sig_userdata;
     bool quit;
     bool wakeup;
+
+    /* aura_loop_set_direct_fd(): wait in the fd's own blocking read while
+     * nothing else can need the loop, with a periodic tick (a signal to
+     * this thread) bounding the wait */
+    int direct_fd;
+    unsigned direct_polled; /* wake-ups for direct_fd through poll since the tick was disarmed */
+    bool direct_busy;       /* anything handled since the last tick */
+    bool tick_made, tick_armed;
+    timer_t tick;
+    int curl_running; /* transfers, as of the last curl_multi_perform() */
 };
+
+/* The tick: a read interrupted by it returns EINTR (its handler is installed
+ * without SA_RESTART).  While it is armed the loop comes back at least this
+ * often to check signals, timers and idleness; it is disarmed after a tick
+ * without anything to do, so an idle process has no wake-ups. */
+#define TICK_MS 50
+#define DIRECT_AFTER_POLLS 16 /* poll wake-ups for direct_fd before the tick is armed */
+static volatile sig_atomic_t tick_fired;
+
+static void on_tick(int signo) {
+    (void)signo;
+    tick_fired = 1;
+}
 
 int aura_loop_new(struct aura_loop **ret) {
     struct aura_loop *l = aura_calloc(1, sizeof *l);
     l->sigfd = -1;
+    l->direct_fd = -1;
     l->multi = curl_multi_init();
     if (!l->multi) {
         free(l);
@@ -55,6 +80,8 @@ void aura_loop_free(struct aura_loop *l) {
         curl_multi_cleanup(l->multi);
     if (l->sigfd >= 0)
         close(l->sigfd);
+    if (l->tick_made)
+        timer_delete(l->tick);
     free(l->fds);
     free(l->timers);
     free(l->waitfds);
@@ -99,6 +126,8 @@ void aura_loop_remove_fd(struct aura_loop *l, int fd) {
         if (l->fds[i].fd == fd) {
             memmove(&l->fds[i], &l->fds[i + 1], (l->n_fds - i - 1) * sizeof *l->fds);
             l->n_fds--;
+            if (fd == l->direct_fd)
+                l->direct_fd = -1;
             return;
         }
 }
@@ -146,6 +175,52 @@ int aura_loop_set_signals(struct aura_loop *l, const int *signals, int n, aura_s
     l->sig_cb = cb;
     l->sig_userdata = userdata;
     return 0;
+}
+
+static int next_timeout_ms(struct aura_loop *l);
+
+int aura_loop_set_direct_fd(struct aura_loop *l, int fd) {
+    if (!find_fd(l, fd))
+        return -ENOENT;
+    if (!l->tick_made) {
+        struct sigaction sa = {.sa_handler = on_tick}; /* no SA_RESTART: the blocked read returns */
+        sigemptyset(&sa.sa_mask);
+        if (sigaction(SIGRTMIN, &sa, NULL) < 0)
+            return -errno;
+        struct sigevent sev = {.sigev_notify = SIGEV_THREAD_ID, .sigev_signo = SIGRTMIN};
+        sev._sigev_un._tid = gettid(); /* this thread: the one that reads */
+        if (timer_create(CLOCK_MONOTONIC, &sev, &l->tick) < 0)
+            return -errno;
+        l->tick_made = true;
+    }
+    l->direct_fd = fd;
+    return 0;
+}
+
+static void tick_set(struct aura_loop *l, bool on) {
+    struct itimerspec its = {0};
+    if (on) {
+        its.it_value.tv_nsec = its.it_interval.tv_nsec = TICK_MS * 1000000L;
+        tick_fired = 0;
+    }
+    if (timer_settime(l->tick, 0, &its, NULL) == 0)
+        l->tick_armed = on;
+    l->direct_busy = false;
+    l->direct_polled = 0;
+}
+
+/* Nothing but direct_fd can need the loop before the next tick: no other fd
+ * watched, no transfer running or due, no timer due, no wake-up asked. */
+static bool direct_wait_ok(struct aura_loop *l) {
+    if (l->direct_fd < 0 || !l->tick_armed || l->wakeup || l->curl_running > 0)
+        return false;
+    for (size_t i = 0; i < l->n_fds; i++)
+        if (l->fds[i].events && (l->fds[i].fd != l->direct_fd || l->fds[i].events != POLLIN))
+            return false;
+    long curl_ms = -1;
+    if (curl_multi_timeout(l->multi, &curl_ms) != CURLM_OK || curl_ms >= 0)
+        return false;
+    return next_timeout_ms(l) > TICK_MS;
 }
 
 void aura_loop_quit(struct aura_loop *l) {
@@ -196,6 +271,26 @@ static void read_signals(struct aura_loop *l) {
             l->sig_cb(l, (int)si.ssi_signo, l->sig_userdata);
 }
 
+/* A tick: the signals the direct wait did not see; after a tick interval
+ * with nothing handled, back to waiting in poll (no tick while idle). */
+static void handle_tick(struct aura_loop *l) {
+    tick_fired = 0;
+    if (l->sigfd >= 0)
+        read_signals(l);
+    if (!l->direct_busy)
+        tick_set(l, false);
+    l->direct_busy = false;
+}
+
+/* One wait in direct_fd's callback, which reads it blocking: returns when it
+ * read something, at its end, or at the tick. */
+static void direct_wait(struct aura_loop *l) {
+    struct loop_fd *f = find_fd(l, l->direct_fd);
+    f->cb(l, f->fd, POLLIN, f->userdata);
+    if (!tick_fired)
+        l->direct_busy = true;
+}
+
 static void reap_transfers(struct aura_loop *l) {
     CURLMsg *msg;
     int left;
@@ -215,6 +310,13 @@ static void reap_transfers(struct aura_loop *l) {
 int aura_loop_run(struct aura_loop *l) {
     l->quit = false;
     while (!l->quit) {
+        if (direct_wait_ok(l)) {
+            direct_wait(l);
+            if (tick_fired)
+                handle_tick(l);
+            run_timers(l);
+            continue;
+        }
         size_t n = 0;
         size_t need = l->n_fds + 1;
         if (need > l->cap_waitfds) {
@@ -284,12 +386,17 @@ int aura_loop_run(struct aura_loop *l) {
                     continue;
                 int fd = l->pollfds[i].fd;
                 struct loop_fd *f = find_fd(l, fd); /* may have been removed by an earlier callback */
+                if (fd == l->direct_fd && !l->tick_armed && ++l->direct_polled >= DIRECT_AFTER_POLLS)
+                    tick_set(l, true); /* busy on it: wait in its read from now on */
                 if (f && f->events)
                     f->cb(l, fd, rev, f->userdata);
             }
         }
-        int running;
-        curl_multi_perform(l->multi, &running);
+        if (tick_fired)
+            handle_tick(l);
+        else if (numfds > 0)
+            l->direct_busy = true;
+        curl_multi_perform(l->multi, &l->curl_running);
         reap_transfers(l);
         run_timers(l);
     }

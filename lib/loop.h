@@ -38,6 +38,18 @@ void aura_timer_init(struct aura_timer *t, aura_timer_cb cb, void *userdata);
 void aura_loop_timer_arm(struct aura_loop *loop, struct aura_timer *t, uint64_t when_us);
 void aura_loop_timer_disarm(struct aura_loop *loop, struct aura_timer *t);
 
+/* fd (registered, read blocking by its callback) may be waited on in its
+ * own read instead of in poll: once it is busy (woke the loop several times)
+ * and while nothing else can need the loop (no other fd watched, no
+ * transfer, no timer due within the tick), the loop calls fd's callback
+ * directly, whose read blocks.  A tick signal (SIGRTMIN, every 50 ms, to
+ * this thread only, while busy) interrupts that read with EINTR, so signals
+ * and timers are handled at most a tick late; a tick with nothing to do
+ * disarms it.  Saves the poll per message of a one-line request/response
+ * peer (omprog's confirmations).  While the tick is armed a blocking
+ * syscall of this thread may fail with EINTR. */
+int aura_loop_set_direct_fd(struct aura_loop *loop, int fd);
+
 /* Block these signals and deliver them through a signalfd to cb. */
 int aura_loop_set_signals(struct aura_loop *loop, const int *signals, int n, aura_signal_cb cb, void *userdata);
 

@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "content.h"
 #include "entry.h"
+#include "file.h"
 #include "forwarder.h"
 #include "input.h"
 #include "lines.h"
@@ -199,16 +200,17 @@ static void op_flush(void *userdata) {
 
 /* ---- output ------------------------------------------------------------- */
 
-/* Replies go through stdio so they stay ordered with the --stdout sink. */
+/* The replies of one round in one write.  After what the --stdout sink
+ * buffered in stdio, so both stay in order; not through stdio itself: a
+ * write interrupted by the loop's tick (EINTR) would lose stdio's buffer. */
 static void write_replies(struct plugin *p) {
     size_t len;
     const char *out = omp_proto_output(p->proto, &len);
     if (len == 0)
         return;
-    if (fwrite(out, 1, len, stdout) != len || fflush(stdout) != 0) {
-        aura_log_limited(&p->rl_write, AURA_LOG_WARNING, "cannot write replies to stdout: %s", strerror(errno));
-        clearerr(stdout);
-    }
+    int r = fflush(stdout) == 0 ? aura_write_all(STDOUT_FILENO, out, len) : -errno;
+    if (r < 0)
+        aura_log_limited(&p->rl_write, AURA_LOG_WARNING, "cannot write replies to stdout: %s", strerror(-r));
     omp_proto_output_consumed(p->proto, len);
 }
 
@@ -398,6 +400,10 @@ static int fe_start(struct aura_app *app) {
     r = aura_lines_start(&p->lines, app->loop, STDIN_FILENO, MAX_LINE_BYTES, &lines_ops);
     if (r < 0)
         return aura_log_errno(r, AURA_LOG_ERR, "cannot watch stdin: %s", strerror(-r));
+    /* rsyslog sends the next line only after the answer to this one: wait
+     * for it in a blocking read rather than poll + read */
+    if (p->confirm && !app->use_stdout && (r = aura_lines_direct(&p->lines)) < 0)
+        aura_log(AURA_LOG_DEBUG, "stdin read through poll only: %s", strerror(-r));
 
     aura_log(AURA_LOG_INFO, "ready (%s)",
              p->confirm ? "confirming messages to rsyslog" : "fire-and-forget, no confirmations");
