@@ -87,13 +87,22 @@ void aura_json_string(struct aura_buf *b, const char *str, size_t len) {
     *o++ = '"';
 
     while (s < end) {
-        /* run of plain bytes, eight at a time, then one at a time */
+        /* run of plain bytes, eight at a time (stored whole: the invariant
+         * leaves room), up to the first byte that needs work: the lowest
+         * flagged byte of word_needs_work() is exact (no borrow reaches it);
+         * then one at a time (the last < 8 bytes, or big-endian) */
         while ((size_t)(end - s) >= 8) {
-            uint64_t w;
+            uint64_t w, m;
             memcpy(&w, s, 8);
-            if (word_needs_work(w))
-                break;
             memcpy(o, &w, 8);
+            if ((m = word_needs_work(w))) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+                size_t k = (size_t)__builtin_ctzll(m) >> 3;
+                o += k;
+                s += k;
+#endif
+                break;
+            }
             o += 8;
             s += 8;
         }

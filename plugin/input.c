@@ -142,11 +142,13 @@ static bool is_message(const struct aura_entry *e, struct json_object *s) {
     return n == e->message_len && memcmp(p, e->message, n) == 0;
 }
 
-static void add_severity(struct aura_entry *e, int sev) {
+static void add_severity(struct omp_input *in, struct aura_entry *e, int sev) {
     const char *name = aura_severity_name(sev);
     e->level = aura_level_from_severity(sev);
-    if (name)
+    if (name) {
         aura_entry_add_cstr(e, "severity", name);
+        in->severity = sev;
+    }
 }
 
 static void add_facility(struct aura_entry *e, int fac) {
@@ -220,7 +222,7 @@ static void fill_entry(struct omp_input *in, const struct members *m, int64_t no
     add_facility(e, m->facility_code != -2 ? m->facility_code
                     : m->facility           ? aura_facility_from_name(m->facility)
                                             : -1);
-    add_severity(e, m->severity_code != -2 ? m->severity_code
+    add_severity(in, e, m->severity_code != -2 ? m->severity_code
                     : m->severity           ? aura_severity_from_name(m->severity)
                                             : -1);
     len = m->msgid_len;
@@ -317,9 +319,11 @@ static int hex4(const char *p) {
 
 #define ONES 0x0101010101010101ULL
 #define HIGHS 0x8080808080808080ULL
-/* Does w hold a byte < 0x20, '"' or '\\'?  (A zero byte after xor is a match;
- * "has a byte less than n" for n <= 128, exact as a yes/no.) */
-static inline bool word_special(uint64_t w) {
+/* The bytes of w that are < 0x20, '"' or '\\' have their high bit set in the
+ * result ("has a zero byte" / "has a byte less than n", n <= 128): exact
+ * for the first such byte in memory order, later ones may be false
+ * positives.  Bytes >= 0x80 (UTF-8) never match. */
+static inline uint64_t word_special(uint64_t w) {
     uint64_t q = w ^ (ONES * '"'), b = w ^ (ONES * '\\');
     return (((w - ONES * 0x20) & ~w) | ((q - ONES) & ~q) | ((b - ONES) & ~b)) & HIGHS;
 }
@@ -327,25 +331,33 @@ static inline bool word_special(uint64_t w) {
 /* The JSON string at *pp (after its opening quote), unescaped into *op,
  * NUL-terminated.  Returns its length, or -1 for anything json-c should
  * judge instead (a raw control character, a bad or surrogate \u escape,
- * no closing quote). */
+ * no closing quote).  *op has room for the rest of the input from *pp on
+ * (unescaping never grows a string, and its terminator takes the place of
+ * the closing quote). */
 static ptrdiff_t flat_string(const char **pp, const char *end, char **op) {
     const char *p = *pp;
     char *o = *op, *start = o;
     for (;;) {
-        const char *q = p;
-        /* eight bytes at a time while none is '"', '\\' or a control character */
-        while (end - q >= 8) {
-            uint64_t w;
-            memcpy(&w, q, 8);
-            if (word_special(w))
+        /* eight bytes at a time, stored whole (o trails p: the store stays
+         * within the room for the input's rest), up to the first '"', '\\'
+         * or control character */
+        while (end - p >= 8) {
+            uint64_t w, m;
+            memcpy(&w, p, 8);
+            memcpy(o, &w, 8);
+            if ((m = word_special(w))) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+                size_t k = (size_t)__builtin_ctzll(m) >> 3;
+                p += k;
+                o += k;
+#endif
                 break;
-            q += 8;
+            }
+            p += 8;
+            o += 8;
         }
-        while (q < end && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20)
-            q++;
-        memcpy(o, p, (size_t)(q - p));
-        o += q - p;
-        p = q;
+        while (p < end && *p != '"' && *p != '\\' && (unsigned char)*p >= 0x20)
+            *o++ = *p++;
         if (p >= end || (unsigned char)*p < 0x20)
             return -1;
         if (*p == '"')
@@ -484,7 +496,7 @@ static bool parse_flat(struct omp_input *in, const char *line, size_t len, int64
     return true;
 }
 
-static void parse_raw(const char *line, size_t len, int64_t now_us, struct aura_entry *e) {
+static void parse_raw(struct omp_input *in, const char *line, size_t len, int64_t now_us, struct aura_entry *e) {
     e->time_us = now_us;
     e->level = AURA_LEVEL_INFO;
     if (len >= 3 && line[0] == '<') {
@@ -493,7 +505,7 @@ static void parse_raw(const char *line, size_t len, int64_t now_us, struct aura_
         uint64_t pri;
         if (end && aura_parse_digits(line + 1, i - 1, 3, &pri) == 0 && pri <= 191) {
             add_facility(e, (int)(pri >> 3));
-            add_severity(e, (int)(pri & 7));
+            add_severity(in, e, (int)(pri & 7));
             line += i + 1;
             len -= i + 1;
         }
@@ -517,6 +529,7 @@ enum omp_input_kind omp_input_parse(struct omp_input *in, const char *line, size
 
     input_release(in);
     aura_entry_reset(e);
+    in->severity = -1;
     if (len > 0 && line[len - 1] == '\n')
         len--;
     while (i < len && (line[i] == ' ' || line[i] == '\t'))
@@ -526,6 +539,7 @@ enum omp_input_kind omp_input_parse(struct omp_input *in, const char *line, size
     if (i < len && (line[i] == '{' || line[i] == '[')) {
         struct json_object *root = NULL;
         aura_entry_reset(e); /* parse_flat may have given up half-way */
+        in->severity = -1;
         json_tokener_reset(in->tok);
         if (len - i <= (size_t)INT32_MAX)
             root = json_tokener_parse_ex(in->tok, line + i, (int)(len - i));
@@ -540,9 +554,9 @@ enum omp_input_kind omp_input_parse(struct omp_input *in, const char *line, size
             }
         }
         json_object_put(root);
-        parse_raw(line, len, now_us, e);
+        parse_raw(in, line, len, now_us, e);
         return OMP_INPUT_BAD_JSON;
     }
-    parse_raw(line, len, now_us, e);
+    parse_raw(in, line, len, now_us, e);
     return OMP_INPUT_RAW;
 }

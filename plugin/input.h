@@ -41,6 +41,7 @@ struct omp_input {
     char *flat;
     size_t flat_cap;
     bool no_flat; /* tests: always json-c */
+    int severity; /* the current line's severity code (its "severity" field), -1: none */
 };
 
 void omp_input_init(struct omp_input *in);

@@ -126,10 +126,10 @@ static const char *field_str(const struct aura_entry *e, const char *key, size_t
 /* Levels and fields from the message, then the folding engine: true when
  * the entry is to be submitted, false when the engine keeps it. */
 static bool examine(struct plugin *p, struct aura_entry *e) {
-    size_t len;
-    const char *sev = field_str(e, "severity", &len);
+    size_t len = 0;
+    int severity = p->input.severity; /* the line's own severity: its "severity" field, parsed */
+    const char *sev = severity < 0 ? field_str(e, "severity", &len) : "";
     char word[16];
-    int severity = -1;
     if (len && len < sizeof(word)) {
         memcpy(word, sev, len);
         word[len] = '\0';

@@ -300,6 +300,27 @@ int main(void) {
             CHECK(k1 == k2, "flat reader and json-c agree on the kind: %s", same[i]);
             CHECK_STR(a.data, b.data, "flat reader and json-c encode the same entry: %s", same[i]);
         }
+        /* an escape, a quote, a control character or a multi-byte
+         * character at every position of a key's value (the flat reader
+         * scans eight bytes at a time and stops at the first such byte) */
+        static const char *const specials[] = {"\\\"", "\\\\", "\\n", "\\u00e9", "\\/", "\t", "\xc3\xa9", "\""};
+        for (size_t k = 0; k < sizeof(specials) / sizeof(specials[0]); k++) {
+            int differ = 0;
+            for (size_t pos = 0; pos <= 24; pos++) {
+                char val[64], line[256];
+                snprintf(val, sizeof(val), "%.*s%s%.*s", (int)pos, "abcdefghijklmnopqrstuvwxyz", specials[k],
+                         (int)(24 - pos), "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+                snprintf(line, sizeof(line), "{\"host\":\"%s\",\"msg\":\"%s\",\"fields\":{}}", val + (pos % 3), val);
+                enum omp_input_kind k1 = omp_input_parse(&in, line, strlen(line), NOW, &e);
+                enum omp_input_kind k2 = omp_input_parse(&slow, line, strlen(line), NOW, &e2);
+                aura_buf_reset(&a);
+                aura_buf_reset(&b);
+                aura_wire_entry(&e, NULL, "test", 0, &a);
+                aura_wire_entry(&e2, NULL, "test", 0, &b);
+                differ += k1 != k2 || strcmp(a.data, b.data) != 0;
+            }
+            CHECK_INT(differ, 0, "flat reader and json-c agree with %s at every position of a value", specials[k]);
+        }
         aura_buf_free(&a);
         aura_buf_free(&b);
         aura_entry_free(&e2);
