@@ -1,5 +1,6 @@
 #include "level.h"
 
+#include <ctype.h>
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>
@@ -81,11 +82,12 @@ static int code_from_name(const char *s, const char *const *names, int n, const 
     int v = parse_small(s, strlen(s), n - 1);
     if (v >= 0)
         return v;
+    int c = tolower((unsigned char)s[0]); /* the names are lower case: most differ in the first letter */
     for (int i = 0; i < n; i++)
-        if (strcasecmp(s, names[i]) == 0)
+        if (names[i][0] == c && strcasecmp(s, names[i]) == 0)
             return i;
     for (const struct alias *a = aliases; a->name; a++)
-        if (strcasecmp(s, a->name) == 0)
+        if (a->name[0] == c && strcasecmp(s, a->name) == 0)
             return a->value;
     return -1;
 }

@@ -312,9 +312,13 @@ int aura_loop_run(struct aura_loop *l) {
     while (!l->quit) {
         if (direct_wait_ok(l)) {
             direct_wait(l);
-            if (tick_fired)
+            /* No timer was due within a tick when the read began, and a
+             * read that lasted a tick was ended by it: timers only after a
+             * tick (one armed by the callback is seen by the next turn) */
+            if (tick_fired) {
                 handle_tick(l);
-            run_timers(l);
+                run_timers(l);
+            }
             continue;
         }
         size_t n = 0;

@@ -70,6 +70,7 @@ struct plugin {
      * finished (no further line can come before the answer). */
     struct aura_content content;
     struct aura_multiline *ml; /* NULL: stack_traces = false */
+    bool holding;              /* what the protocol was told (omp_proto_set_holding) */
     struct aura_timer ml_timer;
     uint64_t n_fed;
 
@@ -91,6 +92,15 @@ static void pump(struct plugin *p);
 
 /* ---- core callbacks used by the protocol ---------------------------------- */
 
+/* Tell the protocol whether folded entries wait outside the core (only a
+ * change: this runs for every line, the clock only when it matters). */
+static void set_holding(struct plugin *p, bool holding) {
+    if (holding == p->holding)
+        return;
+    p->holding = holding;
+    omp_proto_set_holding(p->proto, holding, aura_now_us());
+}
+
 /* Submit what the folding engine finished: 0, or -EAGAIN (the protocol then
  * answers nothing until they went out). */
 static int submit_folded(struct plugin *p) {
@@ -101,7 +111,7 @@ static int submit_folded(struct plugin *p) {
         uint64_t seq = 0;
         int r = aura_forwarder_submit(p->app->fwd, e, &seq);
         if (r == -EAGAIN) {
-            omp_proto_set_holding(p->proto, true, aura_now_us());
+            set_holding(p, true);
             return r;
         }
         if (r == 0)
@@ -109,7 +119,7 @@ static int submit_folded(struct plugin *p) {
         aura_monitor_count_folded(p->app->monitor, e);
         aura_multiline_pop(p->ml);
     }
-    omp_proto_set_holding(p->proto, false, aura_now_us());
+    set_holding(p, false);
     return 0;
 }
 
