@@ -758,7 +758,7 @@ static void jr_stats(struct aura_app *app, char *out, size_t size) {
     snprintf(out, size,
              " journal_read=%" PRIu64 " own_skipped=%" PRIu64 " journal_lost=%" PRIu64 " state_writes=%" PRIu64
              " paused=%d traces_folded=%" PRIu64 " trace_lines=%" PRIu64 " trace_lines_dropped=%" PRIu64
-             " traces_open=%zu errors_ahead=%" PRIu64 " ahead_skipped=%" PRIu64,
+             " traces_open=%zu ahead_sent=%" PRIu64 " ahead_skipped=%" PRIu64,
              jr->n_read, jr->n_self, jr->n_lost, jr->n_state_writes, jr->paused, ms.folded, ms.lines, ms.dropped,
              ms.streams, as.sent, as.skipped);
 }

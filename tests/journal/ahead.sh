@@ -73,7 +73,7 @@ is "none of its lines arrives alone" "$(grep -cE '^(Traceback|  File|    main)' 
 
 kill -USR1 "$READER_PID"
 ok "stats line says one error went ahead and was skipped in order" \
-    wait_until 10 grep -q 'errors_ahead=1 ahead_skipped=1' "$T/reader.err"
+    wait_until 10 grep -q 'ahead_sent=1 ahead_skipped=1' "$T/reader.err"
 rss=$(awk '/^RssAnon:/ { print $2 }' "/proc/$READER_PID/status")
 diag "reader RssAnon after the backlog: $rss kB"
 ok "RssAnon under 16 MB ($rss kB)" test "$rss" -lt 16384
