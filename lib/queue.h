@@ -4,14 +4,22 @@
  * (delivered or dropped); the watermark is "everything below the first live
  * item".  An item not yet in a request is also on one of two FIFOs:
  * normal (batched) or urgent (error/fatal).  Items in a request sit in the
- * request's own array.  Each item is one allocation holding its encoded JSON. */
+ * request's own array.  An item holds its encoded JSON; items are carved one
+ * after the other out of 64 KiB slabs, one series for each lane (a lane
+ * completes in order, so a slab is freed soon after its last item), instead
+ * of one malloc + free each: a batch lies in memory as it is sent, and the
+ * allocator's per-entry work is gone.  A slab whose items are all done is
+ * reused; items too large for a slab get their own allocation. */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+struct aura_slab; /* private */
+
 struct aura_item {
     uint64_t seq;
+    struct aura_slab *slab; /* NULL: allocated on its own */
     struct aura_item *live_prev, *live_next;
     struct aura_item *fifo_next;
     uint64_t t_us; /* monotonic time it was queued */
@@ -32,10 +40,12 @@ struct aura_queue {
     size_t n_live;
     uint64_t last_seq;
     struct aura_fifo normal, urgent;
+    struct aura_slab *cur[2]; /* where the next normal [0] / urgent [1] item goes */
+    struct aura_slab *spare;  /* one empty slab kept for the next */
 };
 
 void aura_queue_init(struct aura_queue *q);
-/* Frees every live item. */
+/* Frees every live item and the slabs. */
 void aura_queue_clear(struct aura_queue *q);
 
 /* New live item with the next seq, a copy of json, on the fitting FIFO. */
