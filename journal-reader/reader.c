@@ -502,6 +502,11 @@ int jr_reader_next(struct jr_reader *r) {
             r->sample_now = true; /* the first entry read starts a window */
     } else if (k == 0 && r->n_since > 0 && r->seen_entry) {
         sample(r); /* the end of what is there closes the window */
+        if (r->unread) { /* it could not stand on the entry again: what stands there is next */
+            r->unread = false;
+            r->n_since++;
+            return 1;
+        }
     }
     return k;
 }
