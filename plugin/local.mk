@@ -21,7 +21,8 @@ plugin_integration_tests = \
 	tests/plugin/rsyslog_faults.sh \
 	tests/plugin/rsyslog_burst.sh \
 	tests/plugin/rsyslog_chaos.sh \
-	tests/plugin/rsyslog_overtake.sh
+	tests/plugin/rsyslog_overtake.sh \
+	tests/plugin/rsyslog_kill_trace.sh
 TESTS += $(plugin_integration_tests)
 dist_check_SCRIPTS += $(plugin_integration_tests) tests/plugin/lib-rsyslog.sh
 
