@@ -838,6 +838,18 @@ void aura_multiline_finish_all(struct aura_multiline *m) {
         finish(m, m->ahead);
 }
 
+void aura_multiline_discard_all(struct aura_multiline *m) {
+    while (m->ahead) {
+        struct ml_stream *s = m->ahead;
+        hash_remove(m, s);
+        activity_unlink(m, s);
+        tokens_unlink(m, s);
+        recycle(m, s);
+    }
+    while (m->rhead)
+        aura_multiline_pop(m);
+}
+
 uint64_t aura_multiline_low_held(const struct aura_multiline *m) {
     /* open traces and finished ones not yet popped are all on the token list, oldest first */
     return m->thead ? m->thead->first_token : UINT64_MAX;

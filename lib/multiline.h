@@ -91,6 +91,10 @@ uint64_t aura_multiline_deadline(const struct aura_multiline *m);
 void aura_multiline_expire(struct aura_multiline *m, uint64_t now_us);
 /* Finish everything open (shutdown, end of --once input). */
 void aura_multiline_finish_all(struct aura_multiline *m);
+/* Forget every line held, open or finished and not popped, without an entry
+ * for them: their source hands them over again (omauralog: rsyslog resends a
+ * refused transaction). */
+void aura_multiline_discard_all(struct aura_multiline *m);
 
 /* Lowest token still held (open or finished and not popped); UINT64_MAX when none. */
 uint64_t aura_multiline_low_held(const struct aura_multiline *m);

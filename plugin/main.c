@@ -170,8 +170,13 @@ static bool examine(struct plugin *p, struct aura_entry *e) {
 
 static int op_submit(void *userdata, const char *line, size_t len, uint64_t *seq) {
     struct plugin *p = userdata;
+    /* The first transaction of a new process is refused at its commit and
+     * resent (plugin/protocol.c): a trace finished inside it stays in the
+     * folding engine, which forgets it at the refusal (op_discard); its lines
+     * come back in rsyslog's final transaction and are folded there. */
+    bool fresh = omp_proto_fresh(p->proto);
     /* finished traces first (a refused submit asks the core for writable()) */
-    if (p->ml && submit_folded(p) < 0)
+    if (p->ml && !fresh && submit_folded(p) < 0)
         return -EAGAIN;
     enum omp_input_kind kind = omp_input_parse(&p->input, line, len, aura_realtime_us(), &p->entry);
     if (!examine(p, &p->entry)) {
@@ -179,7 +184,7 @@ static int op_submit(void *userdata, const char *line, size_t len, uint64_t *seq
         *seq = 0; /* held: its folded entry reports its seq (omp_proto_extra_seq) */
         return 0;
     }
-    if (p->ml && submit_folded(p) < 0) {
+    if (p->ml && !fresh && submit_folded(p) < 0) {
         /* feeding this line again later passes it again (its stream has no state now) */
         aura_entry_reset(&p->entry);
         return -EAGAIN;
@@ -195,6 +200,14 @@ static int op_submit(void *userdata, const char *line, size_t len, uint64_t *seq
                          len);
     }
     return r;
+}
+
+static void op_discard(void *userdata) {
+    struct plugin *p = userdata;
+    if (p->ml) {
+        aura_multiline_discard_all(p->ml);
+        omp_proto_set_holding(p->proto, false, aura_now_us());
+    }
 }
 
 static void op_flush(void *userdata) {
@@ -397,7 +410,7 @@ static int fe_start(struct aura_app *app) {
          * protocol.c, recovery */
         .resend_first = p->confirm,
     };
-    struct omp_proto_ops ops = {.userdata = p, .submit = op_submit, .flush = op_flush};
+    struct omp_proto_ops ops = {.userdata = p, .submit = op_submit, .flush = op_flush, .discard = op_discard};
     p->proto = omp_proto_new(&set, &ops);
     apply_content(p, app->cfg);
     aura_timer_init(&p->ml_timer, on_ml_timer, p);

@@ -329,6 +329,11 @@ static bool recovery_refuses(const struct omp_proto *p) {
     return p->recovering && p->txn_lines == 1 && p->matched == 0;
 }
 
+static void discard(struct omp_proto *p) {
+    if (p->ops.discard)
+        p->ops.discard(p->ops.userdata);
+}
+
 static bool line_is(const char *line, size_t len, const char *mark) {
     size_t n = strlen(mark);
     if (len > 0 && line[len - 1] == '\r')
@@ -353,8 +358,11 @@ void omp_proto_line(struct omp_proto *p, const char *line, size_t len, uint64_t 
     if (is_begin) {
         /* an open transaction was abandoned by rsyslog: it resends it */
         held_clear(p);
-        if (p->in_txn)
+        if (p->in_txn) {
+            if (p->fresh)
+                discard(p);
             sent_carry_over(p);
+        }
         p->in_txn = true;
         p->txn_lines = 0;
         p->txn_incomplete = false;
@@ -368,9 +376,24 @@ void omp_proto_line(struct omp_proto *p, const char *line, size_t len, uint64_t 
             reply(p, "OK"); /* nothing open: nothing to commit */
             return;
         }
-        p->ops.flush(p->ops.userdata);
+        bool fresh = p->fresh;
+        /* The first transaction of a new process is refused before anything
+         * of it goes out: what the folding engine holds of it is dropped (its
+         * lines come again).  Any other refusal hands its lines over first:
+         * rsyslog may not send them again. */
+        if (!(fresh && recovery_refuses(p)))
+            p->ops.flush(p->ops.userdata);
         if (recovery_refuses(p)) {
             held_clear(p);
+            if (fresh) {
+                discard(p);
+            } else {
+                /* a line the folding engine held went out at the flush, as
+                 * an entry of its own: the resent line is matched to it */
+                for (size_t i = 0; i < p->cur.n; i++)
+                    if (p->cur.v[i].seq == 0)
+                        p->cur.v[i].seq = p->txn_last_seq;
+            }
             sent_carry_over(p);
             p->in_txn = false;
             p->st.recovery_refusals++;
@@ -480,6 +503,10 @@ uint64_t omp_proto_next_tick(const struct omp_proto *p) {
     if (give_up <= p->next_dot_us && p->failing_us > 0)
         return give_up;
     return p->next_dot_us;
+}
+
+bool omp_proto_fresh(const struct omp_proto *p) {
+    return p->fresh && p->in_txn;
 }
 
 bool omp_proto_busy(const struct omp_proto *p) {

@@ -56,6 +56,10 @@ struct omp_proto_ops {
     int (*submit)(void *userdata, const char *line, size_t len, uint64_t *seq);
     /* Send what the core has buffered now (a commit or single message waits). */
     void (*flush)(void *userdata);
+    /* The open transaction is refused or abandoned: rsyslog sends its lines
+     * again, so lines submitted but still held (an unfinished stack trace)
+     * are dropped, not sent.  May be NULL. */
+    void (*discard)(void *userdata);
 };
 
 struct omp_proto_settings {
@@ -105,6 +109,9 @@ void omp_proto_set_holding(struct omp_proto *p, bool holding, uint64_t now_us);
 
 /* A reply is owed (or a line waits for room): feed no further lines. */
 bool omp_proto_busy(const struct omp_proto *p);
+/* The open transaction is the first of a new process (--confirm with
+ * resend_first): it is refused at its commit and sent again. */
+bool omp_proto_fresh(const struct omp_proto *p);
 /* Lines held for lack of room. */
 size_t omp_proto_backlog(const struct omp_proto *p);
 

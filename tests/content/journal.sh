@@ -7,10 +7,9 @@
 # mid-trace then restart: the whole trace arrives once; max_stack_lines cuts;
 # multiline_timeout ends a trace nothing follows.
 . "${top_srcdir:?}/tests/journal/lib-journal.sh"
+. "$top_srcdir/tests/content/lib-content.sh"
 test_init content-journal
 
-FX=$top_srcdir/tests/fixtures/stacktraces
-FEED=$top_srcdir/tests/content/feed.py
 start_journald
 start_ingest || bail_out "fake ingest did not start"
 OUT=/run/systemd/journal.$JNS/stdout
@@ -18,32 +17,8 @@ MPORT=$(free_port)
 write_config "$T/a.conf" content.multiline_timeout=30 "metrics.listen=127.0.0.1:$MPORT"
 run_reader --config "$T/a.conf" --namespace "$JNS" --start head
 
-# entries whose message is exactly $1 (and program $2 when given)
-count_msg() {
-    ingest_entries | M=$1 P=${2:-} jlines '1 if o["message"] == __import__("os").environ["M"] and (not __import__("os").environ["P"] or o["metadata"].get("program") == __import__("os").environ["P"]) else None' | wc -l
-}
-entry_of() { # the first entry with message $1, as JSON
-    ingest_entries | M=$1 jlines 'o if o["message"] == __import__("os").environ["M"] else None' | head -n 1
-}
-field() { # field EXPR (of o) from the JSON on stdin
-    jlines "$1"
-}
-_has_msg() { [ "$(count_msg "$1")" -ge 1 ]; }
-wait_msg() { wait_until "${2:-20}" _has_msg "$1"; }
-
 # ---- 1. two services' traces interleaved, negatives in between --------------
-"$PYTHON3" "$FEED" pytrace >"$T/py.txt"
-negatives=("0 errors found" "[1, 2, 3]" "Errors: in normal text" "Server started at 10:00" "    at the end of the day")
-{
-    awk 'NR == FNR { a[++n] = $0; next } { b[++m] = $0 }
-         END { for (i = 1; i <= (n > m ? n : m); i++) {
-                   if (i <= n) print "svc-py\t" a[i]; if (i <= m) print "svc-java\t" b[i]; print "svc-plain\tplain " i } }' \
-        "$T/py.txt" "$FX/java.txt"
-    for n in "${negatives[@]}"; do printf 'svc-plain\t%s\n' "$n"; done
-    printf 'svc-plain\tERROR:root:prefixed boom\n'
-    printf 'svc-plain\t{"level":"error","msg":"json boom","trace_id":"t-1","order":7}\n'
-    printf 'svc-py\tpy done\nsvc-java\tjava done\n'
-} >"$T/script1"
+content_script1 "$T/script1" || bail_out "cannot build the first scenario"
 "$PYTHON3" "$FEED" journal "$OUT" <"$T/script1"
 n_plain=$(grep -c '^svc-plain	plain ' "$T/script1")
 expect=$((2 + n_plain + ${#negatives[@]} + 2 + 2))

@@ -3,4 +3,4 @@
 content_tests = tests/content/journal.sh tests/content/rsyslog.sh
 TESTS += $(content_tests)
 dist_check_SCRIPTS += $(content_tests)
-EXTRA_DIST += tests/content/feed.py
+EXTRA_DIST += tests/content/feed.py tests/content/lib-content.sh
