@@ -101,12 +101,14 @@ pwait_exit() {
 
 # The template and action of the shipped snippet, with the binary path and
 # queue files pointed into $T.  Extra action parameters in $1.
+# SNIPPET: another snippet file instead (bench/backlog-rsyslog --before).
 shipped_conf() {
-    grep -q 'binary="/usr/bin/omauralog --confirm"' "$top_srcdir/conf/rsyslog.d/60-auralog.conf" ||
-        { diag "shipped_conf: binary line of 60-auralog.conf not found"; return 1; }
+    local f=${SNIPPET:-$top_srcdir/conf/rsyslog.d/60-auralog.conf}
+    grep -q 'binary="/usr/bin/omauralog --confirm"' "$f" ||
+        { diag "shipped_conf: binary line of $f not found"; return 1; }
     sed -e "s|binary=\"/usr/bin/omauralog --confirm\"|binary=\"$OMAURALOG --config $T/auralog.conf --confirm${PLUGIN_EXTRA_ARGS:-}\"|" \
         -e "s|/var/log/omauralog.log|$T/plugin.err|" \
-        "$top_srcdir/conf/rsyslog.d/60-auralog.conf"
+        "$f"
 }
 
 rsyslog_conf() {
