@@ -5,13 +5,16 @@
  * Table-driven, through a pipe. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "buf.h"
 #include "lines.h"
+#include "loop.h"
 #include "tap.h"
 
 struct test_case {
@@ -121,6 +124,90 @@ static void after_read(const char *input, void (*then)(struct aura_lines *), con
     close(fds[1]);
 }
 
+/* ---- the direct wait (aura_lines_direct) through the loop ------------------ */
+
+#define DIRECT_LINES 100
+
+struct direct_state {
+    struct aura_lines lr;
+    int lines;
+    int usr2_seen, usr1_seen;
+};
+
+static int direct_line(void *userdata, const char *line, size_t len, bool cut) {
+    struct direct_state *d = userdata;
+    (void)line;
+    (void)len;
+    (void)cut;
+    d->lines++;
+    return 0;
+}
+
+static void direct_readable(void *userdata) {
+    struct direct_state *d = userdata;
+    aura_lines_process(&d->lr);
+}
+
+static void direct_signal(struct aura_loop *loop, int signo, void *userdata) {
+    struct direct_state *d = userdata;
+    if (signo == SIGUSR2)
+        d->usr2_seen++;
+    if (signo == SIGUSR1) {
+        d->usr1_seen++;
+        aura_loop_quit(loop);
+    }
+}
+
+/* A writer sends lines one by one, as omprog does, signals in the middle
+ * (SIGUSR2) and after the last line (SIGUSR1), then keeps the pipe open:
+ * once busy the loop waits in the blocking read, so only the tick can bring
+ * it back to the signals.  A hang is a failure (alarm). */
+static void direct(void) {
+    int fds[2];
+    if (pipe(fds) < 0)
+        exit(1);
+    pid_t parent = getpid(), child = fork();
+    if (child < 0)
+        exit(1);
+    if (child == 0) {
+        close(fds[0]);
+        for (int i = 0; i < DIRECT_LINES; i++) {
+            char b[16];
+            int n = snprintf(b, sizeof(b), "%d\n", i);
+            if (write(fds[1], b, (size_t)n) != n)
+                _exit(1);
+            if (i == DIRECT_LINES / 2)
+                kill(parent, SIGUSR2);
+            usleep(2000);
+        }
+        usleep(300000); /* idle: the reader sits in its read */
+        kill(parent, SIGUSR1);
+        for (;;)
+            pause(); /* the pipe stays open: no end of input to wake the reader */
+    }
+    close(fds[1]);
+    struct direct_state d = {.lines = 0};
+    struct aura_loop *loop;
+    CHECK_INT(aura_loop_new(&loop), 0, "direct: loop");
+    static const int sigs[] = {SIGUSR1, SIGUSR2};
+    CHECK_INT(aura_loop_set_signals(loop, sigs, 2, direct_signal, &d), 0, "direct: signals");
+    struct aura_lines_ops ops = {.userdata = &d, .line = direct_line, .readable = direct_readable};
+    CHECK_INT(aura_lines_start(&d.lr, loop, fds[0], 64, &ops), 0, "direct: start");
+    CHECK_INT(aura_lines_direct(&d.lr), 0, "direct: direct wait set up");
+    CHECK(!(fcntl(fds[0], F_GETFL) & O_NONBLOCK), "direct: the descriptor is blocking");
+    alarm(60);
+    aura_loop_run(loop);
+    alarm(0);
+    CHECK_INT(d.usr2_seen, 1, "direct: a signal while lines arrive is handled");
+    CHECK_INT(d.usr1_seen, 1, "direct: a signal while blocked in the read is handled (no further input)");
+    CHECK_INT(d.lines, DIRECT_LINES, "direct: every line was read");
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    aura_lines_free(&d.lr);
+    aura_loop_free(loop);
+    close(fds[0]);
+}
+
 int main(void) {
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
         run(&cases[i]);
@@ -128,5 +215,6 @@ int main(void) {
     after_read("a\nb\n", aura_lines_stop, NULL, false, "stop");
     /* ended: no more reading, but what was read still comes, the partial line as the last */
     after_read("a\npart", aura_lines_end, "a|part", true, "end");
+    direct();
     return tap_done();
 }
