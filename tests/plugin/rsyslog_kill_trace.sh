@@ -68,7 +68,7 @@ diag "$(grep "$STREAM" "$INGEST_DIR/requests.jsonl" | head -n 1 |
 kill -KILL "$old"
 new_pid() { local p; p=$(plugin_pids); [ -n "$p" ] && [ "${p//[^0-9]/}" != "$old" ]; }
 ok "rsyslog started a new omauralog" wait_until 30 new_pid
-new=$(plugin_pids | tr -d '\n')
+diag "omauralog pid $old killed, new pid $(plugin_pids | tr "\n" " ")"
 # omprog's report of the refusal does not name the pid: one after the kill
 refused() { sed -n '/terminated by signal 9/,$p' "$T/internal.log" | grep -q 'ERROR resend: first transaction'; }
 ok "the new omauralog refused its first commit (rsyslog resends the batch in full)" wait_until 30 refused
