@@ -34,7 +34,7 @@ static bool parse_id128(const char *p, size_t n, sd_id128_t *out) {
     return sd_id128_from_string(text, out) >= 0;
 }
 
-bool jr_entry_id_parse(const char *cursor, struct jr_entry_id *id) {
+unsigned jr_entry_id_parse_fields(const char *cursor, struct jr_entry_id *id) {
     unsigned have = 0;
     memset(id, 0, sizeof *id);
     for (const char *p = cursor; p && *p;) {
@@ -43,19 +43,19 @@ bool jr_entry_id_parse(const char *cursor, struct jr_entry_id *id) {
         if (n > 2 && p[1] == '=') {
             switch (p[0]) {
             case 's':
-                have |= parse_id128(p + 2, n - 2, &id->seqnum_id) ? 1u : 0;
+                have |= parse_id128(p + 2, n - 2, &id->seqnum_id) ? JR_ENTRY_ID_SEQNUM_ID : 0;
                 break;
             case 'i':
-                have |= parse_hex(p + 2, n - 2, &id->seqnum) ? 2u : 0;
+                have |= parse_hex(p + 2, n - 2, &id->seqnum) ? JR_ENTRY_ID_SEQNUM : 0;
                 break;
             case 'b':
-                have |= parse_id128(p + 2, n - 2, &id->boot) ? 4u : 0;
+                have |= parse_id128(p + 2, n - 2, &id->boot) ? JR_ENTRY_ID_BOOT : 0;
                 break;
             case 'm':
-                have |= parse_hex(p + 2, n - 2, &id->mono) ? 8u : 0;
+                have |= parse_hex(p + 2, n - 2, &id->mono) ? JR_ENTRY_ID_MONO : 0;
                 break;
             case 't':
-                have |= parse_hex(p + 2, n - 2, &id->realtime) ? 16u : 0;
+                have |= parse_hex(p + 2, n - 2, &id->realtime) ? JR_ENTRY_ID_REALTIME : 0;
                 break;
             default:
                 break;
@@ -63,7 +63,11 @@ bool jr_entry_id_parse(const char *cursor, struct jr_entry_id *id) {
         }
         p = end ? end + 1 : NULL;
     }
-    return have == 31;
+    return have;
+}
+
+bool jr_entry_id_parse(const char *cursor, struct jr_entry_id *id) {
+    return jr_entry_id_parse_fields(cursor, id) == JR_ENTRY_ID_ALL;
 }
 
 static int cmp_u64(uint64_t a, uint64_t b) {

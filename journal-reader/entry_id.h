@@ -15,7 +15,19 @@ struct jr_entry_id {
     uint64_t seqnum, mono, realtime;
 };
 
-/* true when every one of s, i, b, m, t parsed (other keys are ignored). */
+/* Which fields of the cursor parsed, as JR_ENTRY_ID_* bits (other keys are
+ * ignored); the fields that did not parse are 0. */
+enum {
+    JR_ENTRY_ID_SEQNUM_ID = 1u,
+    JR_ENTRY_ID_SEQNUM = 2u,
+    JR_ENTRY_ID_BOOT = 4u,
+    JR_ENTRY_ID_MONO = 8u,
+    JR_ENTRY_ID_REALTIME = 16u,
+    JR_ENTRY_ID_ALL = 31u,
+};
+unsigned jr_entry_id_parse_fields(const char *cursor, struct jr_entry_id *id);
+
+/* true when every one of s, i, b, m, t parsed. */
 bool jr_entry_id_parse(const char *cursor, struct jr_entry_id *id);
 
 /* sd-journal's order: seqnum within one seqnum ID, else monotonic time

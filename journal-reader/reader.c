@@ -10,6 +10,7 @@
 #include <systemd/sd-journal.h>
 
 #include "buf.h"
+#include "entry_id.h"
 #include "log.h"
 #include "sigbus.h"
 
@@ -263,52 +264,15 @@ int jr_reader_seek_end(struct jr_reader *r) {
     return k < 0 ? k : 0;
 }
 
-/* A cursor is "s=SEQNUM_ID;i=SEQNUM;b=BOOT;m=MONO;t=REALTIME;x=XOR", hex.
- * sd-journal calls it opaque, but the format has been stable since 2012 and
- * sd_journal_get_seqnum() only came with systemd 254 (Debian 12 has 252).
- * When it does not parse, gap detection just restarts at the next entry. */
-/* 1-16 hex digits up to ';' or the end (sscanf's %x: 40% of this per-entry
- * parse); false for anything else */
-static bool parse_hex64(const char *p, size_t n, uint64_t *out) {
-    uint64_t v = 0;
-    if (n == 0 || n > 16)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = p[i];
-        unsigned d;
-        if (c >= '0' && c <= '9')
-            d = (unsigned)(c - '0');
-        else if (c >= 'a' && c <= 'f')
-            d = (unsigned)(c - 'a' + 10);
-        else if (c >= 'A' && c <= 'F')
-            d = (unsigned)(c - 'A' + 10);
-        else
-            return false;
-        v = v << 4 | d;
-    }
-    *out = v;
-    return true;
-}
-
+/* The seqnum ID, seqnum and realtime (0 when absent) of a cursor (entry_id.h);
+ * when it does not parse, gap detection just restarts at the next entry. */
 static bool parse_cursor(const char *cursor, sd_id128_t *id, uint64_t *seq, uint64_t *rt) {
-    char idtext[33] = "";
-    bool have_id = false, have_seq = false;
-    *rt = 0;
-    for (const char *p = cursor; p && *p;) {
-        const char *end = strchr(p, ';');
-        size_t n = end ? (size_t)(end - p) : strlen(p);
-        if (n == 34 && strncmp(p, "s=", 2) == 0) {
-            memcpy(idtext, p + 2, 32);
-            have_id = true;
-        } else if (n > 2 && n < 20 && strncmp(p, "i=", 2) == 0) {
-            have_seq = parse_hex64(p + 2, n - 2, seq);
-        } else if (n > 2 && n < 20 && strncmp(p, "t=", 2) == 0) {
-            if (!parse_hex64(p + 2, n - 2, rt))
-                *rt = 0;
-        }
-        p = end ? end + 1 : NULL;
-    }
-    return have_id && have_seq && sd_id128_from_string(idtext, id) >= 0;
+    struct jr_entry_id e;
+    unsigned have = jr_entry_id_parse_fields(cursor, &e);
+    *id = e.seqnum_id;
+    *seq = e.seqnum;
+    *rt = e.realtime;
+    return (have & (JR_ENTRY_ID_SEQNUM_ID | JR_ENTRY_ID_SEQNUM)) == (JR_ENTRY_ID_SEQNUM_ID | JR_ENTRY_ID_SEQNUM);
 }
 
 static void prev_from_cursor(struct jr_reader *r, const char *cursor) {
