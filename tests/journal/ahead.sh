@@ -76,7 +76,12 @@ ok "stats line says one error went ahead and was skipped in order" \
     wait_until 10 grep -q 'ahead_sent=1 ahead_skipped=1' "$T/reader.err"
 rss=$(awk '/^RssAnon:/ { print $2 }' "/proc/$READER_PID/status")
 diag "reader RssAnon after the backlog: $rss kB"
-ok "RssAnon under 16 MB ($rss kB)" test "$rss" -lt 16384
+if [ "${AURA_SANITIZERS:-0}" = 1 ]; then
+    # ASan's shadow memory and quarantine: RSS says nothing about the reader here
+    skip "RssAnon under 16 MB ($rss kB)" "sanitizer build"
+else
+    ok "RssAnon under 16 MB ($rss kB)" test "$rss" -lt 16384
+fi
 ok "SIGTERM: exits 0" eval "kill -TERM $READER_PID; wait $READER_PID"
 
 # At-least-once: an error sent ahead whose send is not acknowledged (the
