@@ -22,9 +22,12 @@ struct held_line {
  * resends it (after an error or an abandoned transaction), the entry that is
  * already queued or delivered stands for it instead of a second copy. */
 struct sent_line {
-    uint64_t hash; /* FNV-1a of the line */
-    uint64_t seq;  /* 0 once matched by a resent line */
+    uint64_t hash; /* of the line (line_hash) */
+    uint64_t seq;  /* 0 once matched by a resent line; SENT_HELD: held by the folding engine */
 };
+/* a line the folding engine held (an unfinished stack trace): no entry of its
+ * own to reuse, but rsyslog resending it is still a resend */
+#define SENT_HELD UINT64_MAX
 
 struct sent_set {
     struct sent_line *v;
@@ -57,6 +60,7 @@ struct omp_proto {
     struct sent_set cur;  /* submitted for the open transaction / single message */
     struct sent_set prev; /* submitted for attempts that failed, sorted by hash */
     uint64_t matched;     /* resent lines reused in the current attempt */
+    uint64_t seen_again;  /* resent lines of the current attempt with nothing to reuse (held ones) */
     unsigned quiet;       /* commits in a row without a reused line */
 
     struct omp_proto_stats st;
@@ -132,20 +136,22 @@ static void sent_carry_over(struct omp_proto *p) {
         sent_add(&p->prev, p->cur.v[i].hash, p->cur.v[i].seq);
     p->cur.n = 0;
     p->matched = 0;
+    p->seen_again = 0;
     if (p->prev.n > 1)
         qsort(p->prev.v, p->prev.n, sizeof(*p->prev.v), sent_cmp);
 }
 
 /* Committed.  rsyslog may resend a failed batch split up (after a failed
  * commit it retries message by message), so the failed attempts' lines are
- * kept until two commits in a row reused none of them. */
+ * kept until two commits in a row carried none of them. */
 static void sent_committed(struct omp_proto *p) {
     p->cur.n = 0;
-    if (p->matched > 0)
+    if (p->matched > 0 || p->seen_again > 0)
         p->quiet = 0;
     else if (p->prev.n > 0 && ++p->quiet >= 2)
         p->prev.n = 0;
     p->matched = 0;
+    p->seen_again = 0;
 }
 
 /* seq of an unmatched earlier submission of the same line (and mark it
@@ -159,13 +165,17 @@ static uint64_t sent_match(struct omp_proto *p, uint64_t hash) {
         else
             hi = mid;
     }
+    bool seen = false;
     for (; lo < p->prev.n && p->prev.v[lo].hash == hash; lo++) {
         uint64_t seq = p->prev.v[lo].seq;
-        if (seq) {
+        if (seq && seq != SENT_HELD) {
             p->prev.v[lo].seq = 0;
             return seq;
         }
+        seen = true;
     }
+    if (seen)
+        p->seen_again++;
     return 0;
 }
 
@@ -214,7 +224,7 @@ static void begin_wait(struct omp_proto *p, enum wait_kind kind, uint64_t now_us
 static void track(struct omp_proto *p, uint64_t hash, uint64_t seq) {
     if (!p->set.confirm)
         return;
-    sent_add(&p->cur, hash, seq);
+    sent_add(&p->cur, hash, seq ? seq : SENT_HELD);
     if (p->in_txn) {
         if (seq > p->txn_last_seq)
             p->txn_last_seq = seq;
@@ -390,8 +400,8 @@ void omp_proto_line(struct omp_proto *p, const char *line, size_t len, uint64_t 
             } else {
                 /* a line the folding engine held went out at the flush, as
                  * an entry of its own: the resent line is matched to it */
-                for (size_t i = 0; i < p->cur.n; i++)
-                    if (p->cur.v[i].seq == 0)
+                for (size_t i = 0; i < p->cur.n && p->txn_last_seq; i++)
+                    if (p->cur.v[i].seq == SENT_HELD)
                         p->cur.v[i].seq = p->txn_last_seq;
             }
             sent_carry_over(p);

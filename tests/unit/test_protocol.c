@@ -22,6 +22,10 @@ static int fake_submit(void *ud, const char *line, size_t len, uint64_t *seq) {
     if (c->room == 0)
         return -EAGAIN;
     c->room--;
+    if (strncmp(line, "held", 4) == 0 && len >= 4) {
+        *seq = 0; /* as a line the folding engine keeps: no entry (yet) */
+        return 0;
+    }
     *seq = ++c->next_seq;
     snprintf(c->last, sizeof(c->last), "%.*s", (int)len, line);
     return 0;
@@ -131,6 +135,27 @@ static void test_recovery(void) {
     omp_proto_acked(p, 1, 0);
     CHECK_STR(take(p), "OK\n", "recovery: its resend is committed, not refused again");
     CHECK_INT(c.next_seq, 1, "recovery: queued once");
+    omp_proto_free(p);
+
+    /* a first batch with lines the folding engine held (seq 0): resent one
+     * by one, they count as resends, so the resend memory is kept and a plain
+     * line resent after two of them is still reused, not queued twice */
+    p = mk_set(&c, true, true);
+    omp_proto_start(p, 0);
+    take(p);
+    CHECK_STR(txn(p, (const char *const[]){"held1", "p1", "held2", "held3", "p2", NULL}),
+              "OK\nDEFER_COMMIT\nDEFER_COMMIT\nDEFER_COMMIT\nDEFER_COMMIT\nDEFER_COMMIT\n" REFUSED_FIRST,
+              "held lines: first batch refused");
+    CHECK_INT(c.next_seq, 2, "held lines: p1 and p2 queued");
+    CHECK_STR(txn(p, (const char *const[]){"held1", NULL}), "OK\nDEFER_COMMIT\n" REFUSED_RECOVERY,
+              "held lines: a held line alone is refused while recovering");
+    txn(p, (const char *const[]){"p1", NULL});
+    omp_proto_acked(p, 2, 0);
+    CHECK_STR(take(p), "OK\n", "held lines: p1 reused and committed");
+    CHECK_STR(txn(p, (const char *const[]){"held2", NULL}), "OK\nDEFER_COMMIT\nOK\n", "held lines: held2 committed");
+    CHECK_STR(txn(p, (const char *const[]){"held3", NULL}), "OK\nDEFER_COMMIT\nOK\n", "held lines: held3 committed");
+    CHECK_STR(txn(p, (const char *const[]){"p2", NULL}), "OK\nDEFER_COMMIT\nOK\n", "held lines: p2 committed");
+    CHECK_INT(c.next_seq, 2, "held lines: p2 reused after two held resends, not queued again");
     omp_proto_free(p);
 }
 
