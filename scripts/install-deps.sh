@@ -25,13 +25,14 @@ BUILD_PKGS="build-essential autoconf automake libtool pkg-config
     libcurl4-openssl-dev libjson-c-dev libsystemd-dev libinih-dev
     libmicrohttpd-dev zlib1g-dev"
 # the test lab: real rsyslogd and journald, TLS, fake endpoint, valgrind,
-# libFuzzer (clang), man page checks, the Debian package
+# libFuzzer (clang), man page checks, the Debian package, promtool (prometheus:
+# the exposition-format check of tests/delivery/metrics.sh; its service is not started)
 TEST_PKGS="systemd systemd-journal-remote rsyslog rsyslog-relp
     python3 openssl curl procps psmisc util-linux bsdextrautils iproute2
     man-db groff-base
     dpkg-dev debhelper fakeroot
     clang libclang-rt-14-dev valgrind
-    tinyproxy nginx-light python3-prometheus-client"
+    tinyproxy nginx-light python3-prometheus-client prometheus"
 # ----------------------------------------------------------------------------
 
 set_="test"
