@@ -91,14 +91,22 @@ if [ -n "${LOG:-}" ]; then
 fi
 echo "install-deps: installing$missing"
 apt-get -o DPkg::Lock::Timeout=900 update -qq
-# a package of systemd's source at the installed systemd's version when the
-# archive still has it: installing systemd-journal-remote must not upgrade systemd
+# every package of systemd's source (libsystemd-dev, systemd-journal-remote,
+# ...) at the installed systemd's version when the archive still has it: the
+# installed systemd depends on libsystemd0 of its own version, so a newer
+# libsystemd-dev could not be installed at all (a machine with systemd
+# 252.38 from bookworm-security, 252.39 in bookworm), and installing
+# systemd-journal-remote must not upgrade systemd
 sysv=$(dpkg-query -W -f='${Version}' systemd 2>/dev/null || :)
 pkgs=""
 for p in $missing; do
     case $p in
-    systemd-journal-remote | systemd-container | libnss-systemd)
-        if [ -n "$sysv" ] && apt-cache madison "$p" | grep -q "| $sysv |"; then p="$p=$sysv"; fi
+    *=*) ;;
+    *)
+        if [ -n "$sysv" ] && apt-cache madison "$p" 2>/dev/null | grep -q "| $sysv |" &&
+            apt-cache show "$p=$sysv" 2>/dev/null | grep -q '^Source: systemd$'; then
+            p="$p=$sysv"
+        fi
         ;;
     esac
     pkgs="$pkgs $p"
