@@ -110,7 +110,7 @@ static int jr_apply(struct aura_app *app, struct aura_settings *cfg, char *err, 
 
 /* --- cursor commit -------------------------------------------------------- */
 
-/* Write the committable cursor at once with write + rename; fsync too when
+/* Write the committable cursor at once (write + exchange, state.h); fsync too when
  * durable or when the last fsync is a second old, else the state timer
  * fsyncs within the second. */
 static void write_state(struct jr *jr, bool durable) {
@@ -715,6 +715,8 @@ static void jr_finish(struct aura_app *app) {
     jr->ml = NULL;
     aura_content_free(&jr->content);
     jr_checkpoints_free(&jr->checkpoints);
+    if (jr->state_file)
+        jr_state_close(jr->state_file);
     free(jr->state_file);
     jr->state_file = NULL;
 }

@@ -69,7 +69,7 @@ static int state_write(const char *path, const char *cursor, bool sync) {
     n = snprintf(data, sizeof(data), STATE_PREFIX "%s\n", cursor);
     if (n < 0 || (size_t)n >= sizeof(data))
         return -EINVAL;
-    return aura_file_replace(path, data, (size_t)n, sync);
+    return aura_file_replace_spare(path, data, (size_t)n, sync);
 }
 
 int jr_state_write(const char *path, const char *cursor) {
@@ -89,5 +89,10 @@ int jr_state_check_dir(const char *path) {
     dir_of(path, dir, sizeof(dir));
     if (access(dir, W_OK | X_OK) < 0)
         return -errno;
+    aura_file_spare_sweep(path); /* a killed writer's spare */
     return 0;
+}
+
+void jr_state_close(const char *path) {
+    aura_file_spare_remove(path);
 }

@@ -4,7 +4,10 @@
  * Format: one line "LAST_CURSOR=<cursor>\n", as systemd-journal-upload
  * writes its state.  Written atomically: a temp file in the same directory,
  * fsync, rename over the old file, fsync of the directory, so a crash leaves
- * either the old or the new cursor, never a torn one. */
+ * either the old or the new cursor, never a torn one.  The temp file
+ * ("FILE.tmp.PID") is kept as a spare and exchanged with the state file
+ * (aura_file_replace_spare): removed by jr_state_close(), and a killed
+ * process's by jr_state_check_dir() at the next start. */
 #pragma once
 #include <stddef.h>
 
@@ -25,3 +28,5 @@ int jr_state_sync(const char *path);
 /* Can a state file be created at path (its directory exists and is writable)?
  * 0 or negative errno. */
 int jr_state_check_dir(const char *path);
+/* Remove this process's spare temp file (at exit). */
+void jr_state_close(const char *path);

@@ -1,6 +1,9 @@
 #include "file.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -61,6 +64,87 @@ int aura_file_replace(const char *path, const char *data, size_t n, bool sync) {
         return r;
     }
     return sync ? fsync_dir_of(path) : 0;
+}
+
+static int spare_name(const char *path, long pid, char *out, size_t size) {
+    return (size_t)snprintf(out, size, "%s.tmp.%ld", path, pid) >= size ? -ENAMETOOLONG : 0;
+}
+
+int aura_file_replace_spare(const char *path, const char *data, size_t n, bool sync) {
+    char tmp[PATH_MAX];
+    int fd, r;
+
+    if (spare_name(path, (long)getpid(), tmp, sizeof(tmp)) < 0)
+        return -ENAMETOOLONG;
+    fd = open(tmp, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0)
+        return -errno;
+    r = 0;
+    for (size_t done = 0; r == 0 && done < n;) {
+        ssize_t w = pwrite(fd, data + done, n - done, (off_t)done);
+        if (w < 0 && errno != EINTR)
+            r = -errno;
+        else if (w > 0)
+            done += (size_t)w;
+    }
+    if (r == 0 && ftruncate(fd, (off_t)n) < 0)
+        r = -errno;
+    if (r == 0 && sync && fsync(fd) < 0)
+        r = -errno;
+    if (close(fd) < 0 && r == 0)
+        r = -errno;
+    if (r < 0) {
+        unlink(tmp);
+        return r;
+    }
+    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE) < 0) {
+        /* no old file to exchange with, or no exchange here: a plain rename */
+        if (rename(tmp, path) < 0) {
+            r = -errno;
+            unlink(tmp);
+            return r;
+        }
+    }
+    return sync ? fsync_dir_of(path) : 0;
+}
+
+void aura_file_spare_remove(const char *path) {
+    char tmp[PATH_MAX];
+    if (path && spare_name(path, (long)getpid(), tmp, sizeof(tmp)) == 0)
+        (void)unlink(tmp);
+}
+
+void aura_file_spare_sweep(const char *path) {
+    char dir[PATH_MAX], tmp[PATH_MAX];
+    const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+    size_t blen = strlen(base);
+    struct dirent *d;
+    DIR *dp;
+
+    if (!slash)
+        snprintf(dir, sizeof(dir), ".");
+    else if (slash == path)
+        snprintf(dir, sizeof(dir), "/");
+    else if ((size_t)snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path) >= sizeof(dir))
+        return;
+    if (!(dp = opendir(dir)))
+        return;
+    while ((d = readdir(dp))) {
+        const char *s = d->d_name;
+        char *end;
+        long pid;
+        if (strncmp(s, base, blen) != 0 || strncmp(s + blen, ".tmp.", 5) != 0 || !s[blen + 5])
+            continue;
+        errno = 0;
+        pid = strtol(s + blen + 5, &end, 10);
+        if (errno || *end || pid <= 0 || pid == (long)getpid())
+            continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue; /* its writer may still be there */
+        if (spare_name(path, pid, tmp, sizeof(tmp)) == 0)
+            (void)unlink(tmp);
+    }
+    closedir(dp);
 }
 
 int aura_file_sync(const char *path) {
