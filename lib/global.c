@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "entry.h"
 #include "host.h"
 #include "settings.h"
 #include "wire.h"
@@ -25,6 +26,7 @@ static void add_pair(struct aura_global *g, size_t cap, const char *key, const c
     p->key = aura_strdup(key);
     p->value = aura_strdup(value);
     p->host_key = host_key;
+    p->key_fp = aura_key_fp(key, strlen(key));
     /* the same bytes go into every entry: encode them once */
     p->enc = aura_wire_pair(key, value, &p->enc_len);
 }

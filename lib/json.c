@@ -164,6 +164,26 @@ void aura_json_cstring(struct aura_buf *b, const char *s) {
     aura_json_string(b, s, strlen(s));
 }
 
+void aura_json_key(struct aura_buf *b, const char *key, size_t len) {
+    aura_buf_reserve(b, len + 3);
+    char *o = b->data + b->len;
+    *o++ = '"';
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)key[i];
+        if (!plain[c]) {
+            aura_json_string(b, key, len); /* nothing was committed to b->len yet */
+            aura_buf_putc(b, ':');
+            return;
+        }
+        o[i] = (char)c;
+    }
+    o += len;
+    *o++ = '"';
+    *o++ = ':';
+    *o = '\0';
+    b->len = (size_t)(o - b->data);
+}
+
 void aura_json_int(struct aura_buf *b, int64_t v) {
     char tmp[24], *p = tmp + sizeof(tmp);
     uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;

@@ -18,6 +18,11 @@ struct json_object;
 void aura_json_string(struct aura_buf *b, const char *s, size_t len);
 /* Append a quoted JSON string from a NUL-terminated C string. */
 void aura_json_cstring(struct aura_buf *b, const char *s);
+/* Append an object member's name and its colon, "key": (len = strlen(key)).
+ * A key of printable ASCII other than '"' and '\\' (every key the front ends
+ * set themselves) is copied as it is; anything else goes through
+ * aura_json_string. */
+void aura_json_key(struct aura_buf *b, const char *key, size_t len);
 void aura_json_int(struct aura_buf *b, int64_t v);
 void aura_json_bool(struct aura_buf *b, bool v);
 /* Append a json-c value, re-encoding every string through aura_json_string

@@ -42,7 +42,8 @@ void aura_wire_global_merged(struct aura_buf *out, const struct aura_entry *e, c
             continue; /* describes the bridge, not the host the message came from */
         if (relay && strcmp(p->key, KEY_RELAY) == 0)
             continue; /* the bridge's own "relay" below */
-        if (aura_entry_has(e, p->key))
+        uint32_t fp = p->key_fp ? p->key_fp : aura_key_fp(p->key, strlen(p->key));
+        if ((e->key_bloom & aura_key_bit(fp)) && aura_entry_find_fp(e, e->n_fields, p->key, fp))
             continue; /* per-entry wins */
         if (p->enc) {
             if (!*first)
@@ -57,12 +58,17 @@ void aura_wire_global_merged(struct aura_buf *out, const struct aura_entry *e, c
         write_pair(out, KEY_RELAY, g->relay, first);
 }
 
-static void write_key(struct aura_buf *out, const char *key, bool *first) {
+static void write_key(struct aura_buf *out, const char *key, size_t len, bool *first) {
     if (!*first)
         aura_buf_putc(out, ',');
     *first = false;
-    aura_json_cstring(out, key);
-    aura_buf_putc(out, ':');
+    aura_json_key(out, key, len);
+}
+
+/* strlen(f->key), from its fingerprint when the key is shorter than 255 */
+static size_t key_len(const struct aura_field *f) {
+    size_t n = f->key_fp & 0xff;
+    return n < 255 ? n : strlen(f->key);
 }
 
 static void write_field(struct aura_buf *out, const struct aura_field *f) {
@@ -128,10 +134,10 @@ void aura_wire_entry(const struct aura_entry *e, const struct aura_global *globa
     bool first = true;
     aura_buf_append(out, ",\"metadata\":{", 13);
     if (truncated) {
-        write_key(out, AURA_WIRE_KEY_TRUNCATED, &first);
+        write_key(out, AURA_WIRE_KEY_TRUNCATED, strlen(AURA_WIRE_KEY_TRUNCATED), &first);
         aura_json_bool(out, true);
         if (original > len) {
-            write_key(out, AURA_WIRE_KEY_MESSAGE_BYTES, &first);
+            write_key(out, AURA_WIRE_KEY_MESSAGE_BYTES, strlen(AURA_WIRE_KEY_MESSAGE_BYTES), &first);
             aura_json_int(out, (int64_t)original);
         }
     }
@@ -142,9 +148,10 @@ void aura_wire_entry(const struct aura_entry *e, const struct aura_global *globa
         if (truncated && (strcmp(f->key, AURA_WIRE_KEY_TRUNCATED) == 0 ||
                           (original > len && strcmp(f->key, AURA_WIRE_KEY_MESSAGE_BYTES) == 0)))
             continue;
-        if (aura_entry_find(e, i, f->key)) /* duplicate: the first one won */
+        /* a duplicate: the first one won (no two keys share a bloom bit: none) */
+        if (e->key_dup && aura_entry_find_fp(e, i, f->key, f->key_fp))
             continue;
-        write_key(out, f->key, &first);
+        write_key(out, f->key, key_len(f), &first);
         write_field(out, f);
     }
     if (global)

@@ -14,6 +14,7 @@
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 
@@ -41,6 +42,7 @@ struct aura_global_pair {
     bool host_key; /* describes the bridge's host: dropped for relayed entries */
     char *enc;     /* "key":"value" (aura_wire_pair), written as is; NULL: encoded each time */
     size_t enc_len;
+    uint32_t key_fp; /* aura_key_fp() of key (entry.h); 0: worked out each time */
 };
 
 struct aura_global {

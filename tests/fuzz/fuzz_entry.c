@@ -98,10 +98,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
     /* global metadata: host keys and a static pair, some colliding with the entry's keys */
     struct aura_global_pair pairs[] = {
-        {(char *)"host", (char *)"bridge-host", true, NULL, 0},
-        {(char *)"machine_id", (char *)"0123456789abcdef", true, NULL, 0},
-        {(char *)"app", (char *)"fuzz \xff app", false, NULL, 0},
-        {(char *)"n", (char *)"global n", false, NULL, 0},
+        {(char *)"host", (char *)"bridge-host", true, NULL, 0, 0},
+        {(char *)"machine_id", (char *)"0123456789abcdef", true, NULL, 0, 0},
+        {(char *)"app", (char *)"fuzz \xff app", false, NULL, 0, 0},
+        {(char *)"n", (char *)"global n", false, NULL, 0, 0},
     };
     struct aura_global g = {pairs, sizeof pairs / sizeof pairs[0], (char *)"bridge-host"};
 

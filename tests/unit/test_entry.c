@@ -294,6 +294,74 @@ static void test_with_global(void) {
     aura_buf_free(&b);
 }
 
+/* Keys are told apart by fingerprint first (length, first, middle and last
+ * byte) and a bloom mask of the entry's keys: keys sharing both still
+ * compare whole; keys that need escaping are escaped. */
+static void test_key_fingerprints(void) {
+    struct aura_buf b = AURA_BUF_INIT;
+    struct aura_entry e;
+    aura_entry_init(&e);
+    e.message = "hi";
+    e.message_len = 2;
+    CHECK(aura_key_fp("k109", 4) == aura_key_fp("k209", 4), "k109 and k209 share a fingerprint");
+    aura_entry_add_int(&e, "k109", 1);
+    aura_entry_add_int(&e, "k209", 2);
+    aura_entry_add_int(&e, "k109", 3);
+    CHECK(e.key_dup, "a repeated key marks the entry");
+    static char long_key[300], long_key2[300];
+    memset(long_key, 'l', sizeof(long_key) - 1);
+    memcpy(long_key2, long_key, sizeof(long_key));
+    long_key2[100] = 'm';
+    aura_entry_add_int(&e, long_key, 4);
+    aura_entry_add_int(&e, long_key2, 5);
+    aura_entry_add_int(&e, long_key, 6);
+    aura_entry_add_int(&e, "we\"ird", 7);
+    aura_entry_add_int(&e, "back\\slash", 8);
+    aura_entry_add_int(&e, "ctl\x01", 9);
+    aura_entry_add_int(&e, "na\xc3\xafve", 10);
+    aura_entry_add_int(&e, "bad\xff", 11);
+    aura_entry_add_int(&e, "", 12);
+    aura_entry_add_int(&e, "", 13);
+    struct json_object *o = encode(&b, &e, NULL, 100);
+    struct json_object *m = get(o, "metadata");
+    CHECK_INT(json_object_object_length(m), 10, "ten distinct keys");
+    CHECK_INT(json_object_get_int64(get(m, "k109")), 1, "same fingerprint, duplicate: first wins");
+    CHECK_INT(json_object_get_int64(get(m, "k209")), 2, "same fingerprint, other key: kept");
+    CHECK_INT(json_object_get_int64(get(m, long_key)), 4, "key of 299 bytes: first wins");
+    CHECK_INT(json_object_get_int64(get(m, long_key2)), 5, "another key of 299 bytes: kept");
+    CHECK_INT(json_object_get_int64(get(m, "we\"ird")), 7, "quote in a key escaped");
+    CHECK_INT(json_object_get_int64(get(m, "back\\slash")), 8, "backslash in a key escaped");
+    CHECK_INT(json_object_get_int64(get(m, "ctl\x01")), 9, "control character in a key escaped");
+    CHECK_INT(json_object_get_int64(get(m, "na\xc3\xafve")), 10, "UTF-8 key kept");
+    CHECK_INT(json_object_get_int64(get(m, "bad" FFFD)), 11, "invalid UTF-8 in a key replaced");
+    CHECK_INT(json_object_get_int64(get(m, "")), 12, "empty key, first wins");
+    CHECK(aura_entry_has(&e, "k209") && !aura_entry_has(&e, "k309") && aura_entry_has(&e, long_key2),
+          "aura_entry_has by fingerprint and whole key");
+    json_object_put(o);
+
+    /* global pairs: one with the fingerprint of an entry key but another
+     * key, one equal to an entry key; built by hand (key_fp 0: worked out) */
+    aura_entry_reset(&e);
+    CHECK(!e.key_dup && e.key_bloom == 0, "reset forgets the keys");
+    aura_entry_add_int(&e, "k109", 1);
+    aura_entry_add_cstr(&e, "host", "entry-host");
+    struct aura_global_pair pairs[] = {
+        {(char *)"k209", (char *)"global", false, NULL, 0, 0},
+        {(char *)"host", (char *)"global-host", false, NULL, 0, 0},
+        {(char *)"k109", (char *)"global", false, NULL, 0, aura_key_fp("k109", 4)},
+    };
+    struct aura_global g = {pairs, 3, NULL};
+    o = encode(&b, &e, &g, 100);
+    m = get(o, "metadata");
+    CHECK_INT(json_object_object_length(m), 3, "k109 host k209");
+    CHECK_STR(get_str(m, "k209"), "global", "global key sharing a fingerprint with an entry key: added");
+    CHECK_STR(get_str(m, "host"), "entry-host", "per-entry wins (fingerprint worked out)");
+    CHECK_INT(json_object_get_int64(get(m, "k109")), 1, "per-entry wins (fingerprint given)");
+    json_object_put(o);
+    aura_entry_free(&e);
+    aura_buf_free(&b);
+}
+
 static void test_bodies(void) {
     struct aura_buf entries[3], body = AURA_BUF_INIT;
     struct aura_entry e;
@@ -430,6 +498,7 @@ int main(void) {
     test_truncation();
     test_duplicates_and_reuse();
     test_with_global();
+    test_key_fingerprints();
     test_bodies();
     test_pieces();
     return tap_done();
