@@ -53,7 +53,7 @@ void aura_buf_free(struct aura_buf *b) {
     aura_buf_init(b);
 }
 
-void aura_buf_reserve(struct aura_buf *b, size_t extra) {
+void aura_buf_grow(struct aura_buf *b, size_t extra) {
     size_t need = b->len + extra + 1;
     if (need <= b->cap)
         return;
@@ -62,14 +62,6 @@ void aura_buf_reserve(struct aura_buf *b, size_t extra) {
         cap *= 2;
     b->data = aura_realloc(b->data, cap);
     b->cap = cap;
-}
-
-void aura_buf_append(struct aura_buf *b, const void *p, size_t n) {
-    aura_buf_reserve(b, n);
-    if (n)
-        memcpy(b->data + b->len, p, n);
-    b->len += n;
-    b->data[b->len] = '\0';
 }
 
 void aura_buf_puts(struct aura_buf *b, const char *s) {

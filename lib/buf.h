@@ -8,6 +8,7 @@
 #pragma once
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 
 struct aura_buf {
     char *data;
@@ -19,8 +20,7 @@ struct aura_buf {
 
 void aura_buf_init(struct aura_buf *b);
 void aura_buf_free(struct aura_buf *b);            /* releases storage; b may be reused */
-void aura_buf_reserve(struct aura_buf *b, size_t extra); /* room for extra more bytes + NUL */
-void aura_buf_append(struct aura_buf *b, const void *p, size_t n);
+void aura_buf_grow(struct aura_buf *b, size_t extra); /* aura_buf_reserve()'s slow path */
 void aura_buf_puts(struct aura_buf *b, const char *s);
 void aura_buf_printf(struct aura_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 char *aura_buf_steal(struct aura_buf *b);          /* caller owns the returned string; b is emptied */
@@ -31,9 +31,24 @@ static inline void aura_buf_reset(struct aura_buf *b) {
         b->data[0] = '\0';
 }
 
+/* Room for extra more bytes + NUL.  Inline, as aura_buf_append(): both run
+ * for every field of every entry, and the room is nearly always there. */
+static inline void aura_buf_reserve(struct aura_buf *b, size_t extra) {
+    if (b->len + extra + 1 > b->cap)
+        aura_buf_grow(b, extra);
+}
+
+static inline void aura_buf_append(struct aura_buf *b, const void *p, size_t n) {
+    aura_buf_reserve(b, n);
+    if (n)
+        memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
 static inline void aura_buf_putc(struct aura_buf *b, char c) {
     if (b->len + 2 > b->cap)
-        aura_buf_reserve(b, 1);
+        aura_buf_grow(b, 1);
     b->data[b->len++] = c;
     b->data[b->len] = '\0';
 }
