@@ -40,28 +40,54 @@ void omp_input_free(struct omp_input *in) {
     in->flat_cap = 0;
 }
 
-/* exactly n digits */
-static int digits(const char *s, size_t n, int *out) {
-    uint64_t v;
-    if (aura_parse_digits(s, n, n, &v) < 0)
-        return -EINVAL;
-    *out = (int)v;
+/* exactly n digits (n <= 4: the time's fields) */
+static inline int digits(const char *s, size_t n, int *out) {
+    int v = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned d = (unsigned)(unsigned char)s[i] - '0';
+        if (d > 9)
+            return -EINVAL;
+        v = v * 10 + (int)d;
+    }
+    *out = v;
     return 0;
 }
 
 int omp_input_parse_time(const char *s, size_t len, int64_t *ret) {
-    int year, mon, day, hour, min, sec, off = 0;
-    int64_t frac_us = 0;
+    /* the date changes once a day: the last one's day number is kept */
+    static __thread bool have_date;
+    static __thread char last_date[10];
+    static __thread int64_t last_days;
+    int hour, min, sec, off = 0;
+    int64_t days, frac_us = 0;
     size_t i;
 
     /* 2026-11-25T12:00:00 is 19 characters */
-    if (len < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || s[13] != ':' ||
-        s[16] != ':')
+    if (len < 20 || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || s[13] != ':' || s[16] != ':')
         return -EINVAL;
-    if (digits(s, 4, &year) < 0 || digits(s + 5, 2, &mon) < 0 || digits(s + 8, 2, &day) < 0 ||
-        digits(s + 11, 2, &hour) < 0 || digits(s + 14, 2, &min) < 0 || digits(s + 17, 2, &sec) < 0)
-        return -EINVAL;
-    if (mon < 1 || mon > 12 || day < 1 || day > 31 || hour > 23 || min > 59 || sec > 60)
+    if (have_date && memcmp(s, last_date, 10) == 0) {
+        days = last_days;
+    } else {
+        int year, mon, day;
+        if (s[4] != '-' || s[7] != '-' || digits(s, 4, &year) < 0 || digits(s + 5, 2, &mon) < 0 ||
+            digits(s + 8, 2, &day) < 0 || mon < 1 || mon > 12 || day < 1 || day > 31)
+            return -EINVAL;
+        /* days since 1970-01-01 of the proleptic Gregorian date (H.
+         * Hinnant's days_from_civil): timegm's result, without its per-call
+         * cost (every message has a time).  The time below is linear in
+         * day, hour, minute and second, so a leap second or a day past the
+         * month's end carries over as with timegm. */
+        int64_t y = year - (mon <= 2);
+        int64_t era = (y >= 0 ? y : y - 399) / 400;
+        int64_t yoe = y - era * 400;
+        int64_t doy = (153 * (mon + (mon > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+        days = era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+        memcpy(last_date, s, 10);
+        last_days = days;
+        have_date = true;
+    }
+    if (digits(s + 11, 2, &hour) < 0 || digits(s + 14, 2, &min) < 0 || digits(s + 17, 2, &sec) < 0 || hour > 23 ||
+        min > 59 || sec > 60)
         return -EINVAL;
     i = 19;
     if (s[i] == '.') {
@@ -88,15 +114,6 @@ int omp_input_parse_time(const char *s, size_t len, int64_t *ret) {
     if (i != len)
         return -EINVAL;
 
-    /* days since 1970-01-01 of the proleptic Gregorian date (H. Hinnant's
-     * days_from_civil): timegm's result, without its per-call cost (every
-     * message has a time).  Linear in day, hour, minute and second, so a
-     * leap second or a day past the month's end carries over as with timegm. */
-    int64_t y = year - (mon <= 2);
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (mon + (mon > 2 ? -3 : 9)) + 2) / 5 + day - 1;
-    int64_t days = era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
     int64_t t = ((days * 24 + hour) * 60 + min) * 60 + sec;
     *ret = (t - off) * 1000000 + frac_us;
     return 0;
@@ -161,7 +178,8 @@ static void add_facility(struct aura_entry *e, int fac) {
  * also give procid, severity and facility as numbers. */
 struct members {
     const char *time, *msg, *fromhost_ip, *host, *app, *procid, *msgid, *sd, *severity, *facility;
-    size_t time_len, msg_len, fromhost_ip_len, host_len, app_len, procid_len, msgid_len, sd_len;
+    size_t time_len, msg_len, fromhost_ip_len, host_len, app_len, procid_len, msgid_len, sd_len, severity_len,
+        facility_len;
     bool msg_set;
     int64_t procid_num; /* -1: none */
     int severity_code, facility_code; /* -2: take the string */
@@ -172,6 +190,28 @@ static const char *valued(const char *s, size_t *len) {
     if (!s || *len == 0 || (*len == 1 && s[0] == '-'))
         return NULL;
     return s;
+}
+
+/* aura_severity_from_name(s) (len = strlen(s)): the template's "0".."7" at once */
+static int severity_from_name(const char *s, size_t len) {
+    if (len == 1 && s[0] >= '0' && s[0] <= '7')
+        return s[0] - '0';
+    return aura_severity_from_name(s);
+}
+
+/* aura_facility_from_name(s) (len = strlen(s)), remembered for the last
+ * keywords seen: a lookup compares the keyword with up to nine names. */
+static int facility_from_name(struct omp_input *in, const char *s, size_t len) {
+    if (len == 0 || len > sizeof(in->facility_memo[0].text))
+        return aura_facility_from_name(s);
+    const unsigned char *u = (const unsigned char *)s;
+    struct omp_code_memo *c = &in->facility_memo[(len * 7 + u[0] * 3u + u[len - 1]) % OMP_CODE_MEMO];
+    if (c->len == len && memcmp(c->text, s, len) == 0)
+        return c->code;
+    c->code = aura_facility_from_name(s);
+    memcpy(c->text, s, len);
+    c->len = (unsigned char)len;
+    return c->code;
 }
 
 static void fill_entry(struct omp_input *in, const struct members *m, int64_t now_us, struct aura_entry *e) {
@@ -220,10 +260,10 @@ static void fill_entry(struct omp_input *in, const struct members *m, int64_t no
             aura_entry_add_int(e, "pid", (int64_t)pid);
     }
     add_facility(e, m->facility_code != -2 ? m->facility_code
-                    : m->facility           ? aura_facility_from_name(m->facility)
+                    : m->facility           ? facility_from_name(in, m->facility, m->facility_len)
                                             : -1);
     add_severity(in, e, m->severity_code != -2 ? m->severity_code
-                    : m->severity           ? aura_severity_from_name(m->severity)
+                    : m->severity           ? severity_from_name(m->severity, m->severity_len)
                                             : -1);
     len = m->msgid_len;
     if ((s = valued(m->msgid, &len)))
@@ -278,6 +318,8 @@ static void parse_object(struct omp_input *in, struct json_object *root, int64_t
         m.procid = string_member(root, "procid", &m.procid_len);
     m.facility_code = code_member(root, "facility", &m.facility);
     m.severity_code = code_member(root, "severity", &m.severity);
+    m.facility_len = m.facility ? strlen(m.facility) : 0;
+    m.severity_len = m.severity ? strlen(m.severity) : 0;
     m.msgid = string_member(root, "msgid", &m.msgid_len);
     m.sd = string_member(root, "sd", &m.sd_len);
     fill_entry(in, &m, now_us, e);
@@ -294,8 +336,9 @@ static void parse_object(struct omp_input *in, struct json_object *root, int64_t
 
 /* ---- the template's flat object, without json-c ---------------------------- */
 
-static const char *skip_ws(const char *p, const char *end) {
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+static inline const char *skip_ws(const char *p, const char *end) {
+    /* the template writes no whitespace: one compare when there is none */
+    while (p < end && (unsigned char)*p <= ' ' && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
         p++;
     return p;
 }
@@ -324,8 +367,10 @@ static int hex4(const char *p) {
  * for the first such byte in memory order, later ones may be false
  * positives.  Bytes >= 0x80 (UTF-8) never match. */
 static inline uint64_t word_special(uint64_t w) {
+    /* the "has a byte less than n" tests of the three share their ~w: a
+     * byte's high bit is the same in w, w ^ '"' and w ^ '\\' */
     uint64_t q = w ^ (ONES * '"'), b = w ^ (ONES * '\\');
-    return (((w - ONES * 0x20) & ~w) | ((q - ONES) & ~q) | ((b - ONES) & ~b)) & HIGHS;
+    return ((w - ONES * 0x20) | (q - ONES) | (b - ONES)) & ~w & HIGHS;
 }
 
 /* The JSON string at *pp (after its opening quote), unescaped into *op,
@@ -334,13 +379,15 @@ static inline uint64_t word_special(uint64_t w) {
  * no closing quote).  *op has room for the rest of the input from *pp on
  * (unescaping never grows a string, and its terminator takes the place of
  * the closing quote). */
-static ptrdiff_t flat_string(const char **pp, const char *end, char **op) {
+static inline __attribute__((always_inline)) ptrdiff_t flat_string(const char **pp, const char *end, char **op) {
     const char *p = *pp;
     char *o = *op, *start = o;
     for (;;) {
         /* eight bytes at a time, stored whole (o trails p: the store stays
          * within the room for the input's rest), up to the first '"', '\\'
-         * or control character */
+         * or control character: the lowest flagged byte of word_special()
+         * is exact, so p is at it; then one at a time (the last < 8 bytes,
+         * or big-endian).  Inlined: 21 strings a line, most of them short. */
         while (end - p >= 8) {
             uint64_t w, m;
             memcpy(&w, p, 8);
@@ -350,14 +397,19 @@ static ptrdiff_t flat_string(const char **pp, const char *end, char **op) {
                 size_t k = (size_t)__builtin_ctzll(m) >> 3;
                 p += k;
                 o += k;
-#endif
+                goto special;
+#else
                 break;
+#endif
             }
             p += 8;
             o += 8;
         }
         while (p < end && *p != '"' && *p != '\\' && (unsigned char)*p >= 0x20)
             *o++ = *p++;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    special:
+#endif
         if (p >= end || (unsigned char)*p < 0x20)
             return -1;
         if (*p == '"')
@@ -463,12 +515,10 @@ static bool parse_flat(struct omp_input *in, const char *line, size_t len, int64
                 MEMBER(procid)
                 MEMBER(msgid)
                 MEMBER(sd)
+                MEMBER(severity)
+                MEMBER(facility)
 #undef MEMBER
-                if (klen == 8 && memcmp(key, "severity", 8) == 0)
-                    m.severity = val;
-                else if (klen == 8 && memcmp(key, "facility", 8) == 0)
-                    m.facility = val;
-                else if (klen == 6 && memcmp(key, "fields", 6) == 0)
+                if (klen == 6 && memcmp(key, "fields", 6) == 0)
                     return false; /* not an object: json-c's path ignores it, let it */
             }
             p = skip_ws(p, end);

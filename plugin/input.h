@@ -31,6 +31,14 @@ enum omp_input_kind {
     OMP_INPUT_BAD_JSON, /* looked like JSON ('{' or '[') but was not an object: forwarded raw */
 };
 
+/* a facility keyword and its code (facility_from_name in input.c) */
+#define OMP_CODE_MEMO 16
+struct omp_code_memo {
+    char text[15];
+    unsigned char len; /* 0: empty slot */
+    int code;
+};
+
 struct omp_input {
     struct json_tokener *tok;
     struct json_object *root; /* the current line's parse tree */
@@ -42,6 +50,7 @@ struct omp_input {
     size_t flat_cap;
     bool no_flat; /* tests: always json-c */
     int severity; /* the current line's severity code (its "severity" field), -1: none */
+    struct omp_code_memo facility_memo[OMP_CODE_MEMO];
 };
 
 void omp_input_init(struct omp_input *in);

@@ -78,6 +78,16 @@ int main(void) {
         {"2026-11-25T12:00:00+0100", -EINVAL, 0},
         {"Nov 25 12:00:00", -EINVAL, 0},
         {"", -EINVAL, 0},
+        /* the day number of the last date is kept: the same date again,
+         * with a bad time of day, a bad separator, then another date */
+        {"2026-11-25T12:00:01Z", 0, 1795608001000000LL},
+        {"2026-11-25T24:00:00Z", -EINVAL, 0},
+        {"2026-11-25X12:00:00Z", -EINVAL, 0},
+        {"2026-11-25T12:60:00Z", -EINVAL, 0},
+        {"2026-11-25T12:00:00.000002Z", 0, 1795608000000002LL},
+        {"2026-11-26T12:00:00Z", 0, 1795694400000000LL},
+        {"2026-11-2xT12:00:00Z", -EINVAL, 0},
+        {"2026-11-25T12:00:00Z", 0, 1795608000000000LL},
     };
     for (size_t i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
         t = 0;
@@ -325,6 +335,38 @@ int main(void) {
         aura_buf_free(&b);
         aura_entry_free(&e2);
         omp_input_free(&slow);
+    }
+
+    /* facility and severity keywords: the flat reader remembers the
+     * facility keywords it looked up (slots shared by several keywords) and
+     * reads a severity digit at once; every one gives what level.c says,
+     * however often and in whatever order it comes */
+    {
+        static const char *const kws[] = {
+            "kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv", "ftp",
+            "ntp", "audit", "alert", "clock", "local0", "local1", "local2", "local3", "local4", "local5", "local6",
+            "local7", "security", "console", "solaris-cron", "cron2", "DAEMON", "Local7", "0", "3", "7", "8", "23",
+            "24", "emerg", "err", "warning", "Warning", "panic", "error", "warn", "info", "debug", "nope",
+            "a-keyword-longer-than-15", "", "-", "06", "7x"};
+        size_t n = sizeof(kws) / sizeof(kws[0]);
+        int fac_bad = 0, sev_bad = 0;
+        for (size_t round = 0; round < 3; round++)
+            for (size_t j = 0; j < n; j++) {
+                const char *kw = kws[(j * (round + 1) * 7) % n];
+                char line[256];
+                snprintf(line, sizeof(line), "{\"facility\":\"%s\",\"severity\":\"%s\",\"msg\":\"m\",\"fields\":{}}",
+                         kw, kw);
+                parse(&in, &e, line);
+                const char *fname = aura_facility_name(aura_facility_from_name(kw));
+                const char *sname = aura_severity_name(aura_severity_from_name(kw));
+                const char *fgot = field(&e, "facility") ? fval(&e, "facility") : NULL;
+                fac_bad += fname ? !fgot || strcmp(fgot, fname) != 0 : fgot != NULL;
+                const char *sgot = field(&e, "severity") ? fval(&e, "severity") : NULL;
+                sev_bad += sname ? !sgot || strcmp(sgot, sname) != 0 : sgot != NULL;
+                sev_bad += e.level != aura_level_from_severity(aura_severity_from_name(kw));
+            }
+        CHECK_INT(fac_bad, 0, "facility keywords read as level.c reads them, in any order");
+        CHECK_INT(sev_bad, 0, "severity keywords and digits read as level.c reads them, in any order");
     }
 
     aura_entry_free(&e);
