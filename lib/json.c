@@ -369,9 +369,10 @@ static inline void put2(char *p, unsigned v) {
 #define TIME_MAX_US INT64_C(253402300799999999)
 
 void aura_json_format_time(char out[static 28], int64_t realtime_us) {
-    /* The date and time of day change once a second; entries come in time
-     * order, so the last second's text is almost always what we need. */
-    static __thread int64_t cached_sec = INT64_MIN;
+    /* The date changes once a day and the time of day once a second;
+     * entries come in time order, so the last day's text (and mostly the
+     * last second's) is what we need. */
+    static __thread int64_t cached_sec = INT64_MIN, cached_day = INT64_MIN;
     static __thread char cached[20];
 
     /* Times before the epoch are not times a log was written: clamp them to
@@ -384,22 +385,27 @@ void aura_json_format_time(char out[static 28], int64_t realtime_us) {
     unsigned us = (unsigned)(realtime_us % 1000000);
 
     if (sec != cached_sec) {
-        int year;
-        unsigned month, day, sod = (unsigned)(sec % 86400);
-        civil_from_days(sec / 86400, &year, &month, &day);
-        put2(cached, (unsigned)year / 100);
-        put2(cached + 2, (unsigned)year % 100);
-        cached[4] = '-';
-        put2(cached + 5, month);
-        cached[7] = '-';
-        put2(cached + 8, day);
-        cached[10] = 'T';
+        int64_t day = sec / 86400;
+        unsigned sod = (unsigned)(sec % 86400);
+        if (day != cached_day) {
+            int year;
+            unsigned month, mday;
+            civil_from_days(day, &year, &month, &mday);
+            put2(cached, (unsigned)year / 100);
+            put2(cached + 2, (unsigned)year % 100);
+            cached[4] = '-';
+            put2(cached + 5, month);
+            cached[7] = '-';
+            put2(cached + 8, mday);
+            cached[10] = 'T';
+            cached[13] = ':';
+            cached[16] = ':';
+            cached[19] = '.';
+            cached_day = day;
+        }
         put2(cached + 11, sod / 3600);
-        cached[13] = ':';
         put2(cached + 14, sod / 60 % 60);
-        cached[16] = ':';
         put2(cached + 17, sod % 60);
-        cached[19] = '.';
         cached_sec = sec;
     }
     memcpy(out, cached, 20);
