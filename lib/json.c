@@ -50,6 +50,45 @@ static const unsigned char plain[256] = {
 
 static const char hexdigits[] = "0123456789abcdef";
 
+/* Non-zero when one of the 4 bytes of w needs work (as word_needs_work). */
+static inline uint32_t word32_needs_work(uint32_t w) {
+    const uint32_t ones = 0x01010101u, highs = 0x80808080u;
+    uint32_t t = (w - ones * 0x20) | ((w ^ (ones * '"')) - ones) | ((w ^ (ones * '\\')) - ones);
+    return (t & ~w & highs) | (w & highs);
+}
+
+/* Copy s[0..len) (len <= 16) to o when every byte is plain: true; else
+ * false, with o's bytes undefined.  Two overlapping words cover the whole
+ * string (keys and short values: most strings of an entry), no loop. */
+static inline bool copy_short_plain(char *o, const unsigned char *s, size_t len) {
+    if (len >= 8) {
+        uint64_t a, z;
+        memcpy(&a, s, 8);
+        memcpy(&z, s + len - 8, 8);
+        if (word_needs_work(a) | word_needs_work(z))
+            return false;
+        memcpy(o, &a, 8);
+        memcpy(o + len - 8, &z, 8);
+        return true;
+    }
+    if (len >= 4) {
+        uint32_t a, z;
+        memcpy(&a, s, 4);
+        memcpy(&z, s + len - 4, 4);
+        if (word32_needs_work(a) | word32_needs_work(z))
+            return false;
+        memcpy(o, &a, 4);
+        memcpy(o + len - 4, &z, 4);
+        return true;
+    }
+    for (size_t i = 0; i < len; i++) {
+        if (!plain[s[i]])
+            return false;
+        o[i] = (char)s[i];
+    }
+    return true;
+}
+
 /* Length of the well-formed UTF-8 sequence at p[0..n) (p[0] >= 0x80), or the
  * negated length of its maximal ill-formed subpart (at least 1). */
 static inline int utf8_sequence(const unsigned char *p, size_t n) {
@@ -90,6 +129,10 @@ void aura_json_string(struct aura_buf *b, const char *str, size_t len) {
     char *o = b->data + b->len;
     char *oend = b->data + b->cap - 1; /* keep one byte for the NUL */
     *o++ = '"';
+    if (len <= 16 && copy_short_plain(o, s, len)) {
+        o += len;
+        s = end;
+    }
 
     while (s < end) {
 #if defined(__SSE2__)
@@ -192,23 +235,20 @@ void aura_json_cstring(struct aura_buf *b, const char *s) {
 }
 
 void aura_json_key(struct aura_buf *b, const char *key, size_t len) {
-    aura_buf_reserve(b, len + 3);
-    char *o = b->data + b->len;
-    *o++ = '"';
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)key[i];
-        if (!plain[c]) {
-            aura_json_string(b, key, len); /* nothing was committed to b->len yet */
-            aura_buf_putc(b, ':');
+    if (len <= 16) {
+        aura_buf_reserve(b, len + 3);
+        char *o = b->data + b->len;
+        if (copy_short_plain(o + 1, (const unsigned char *)key, len)) {
+            o[0] = '"';
+            o[len + 1] = '"';
+            o[len + 2] = ':';
+            o[len + 3] = '\0';
+            b->len += len + 3;
             return;
         }
-        o[i] = (char)c;
     }
-    o += len;
-    *o++ = '"';
-    *o++ = ':';
-    *o = '\0';
-    b->len = (size_t)(o - b->data);
+    aura_json_string(b, key, len); /* nothing was committed to b->len yet */
+    aura_buf_putc(b, ':');
 }
 
 void aura_json_int(struct aura_buf *b, int64_t v) {

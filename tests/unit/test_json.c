@@ -199,6 +199,44 @@ static void test_every_ascii_byte(void) {
 
 /* Fixed-seed random byte strings: the output is always strict, valid UTF-8
  * JSON, and encoding what json-c read back gives the same output again. */
+/* Strings of up to 16 bytes are checked as two overlapping words (keys and
+ * short values): a byte that needs work at every position of every short
+ * length, through aura_json_string and aura_json_key. */
+static void test_short_strings(void) {
+    static const struct {
+        unsigned char c;
+        const char *esc;
+    } bytes[] = {{0x00, "\\u0000"}, {0x01, "\\u0001"}, {0x1f, "\\u001f"}, {'\n', "\\n"}, {'"', "\\\""},
+                 {'\\', "\\\\"}, {0x7f, "\x7f"}, {' ', " "}, {0x80, FFFD}, {0xc3, FFFD}, {0xff, FFFD}};
+    struct aura_buf b = AURA_BUF_INIT;
+    int bad = 0, bad_key = 0;
+    for (size_t len = 1; len <= 18; len++)
+        for (size_t pos = 0; pos < len; pos++)
+            for (size_t k = 0; k < sizeof(bytes) / sizeof(bytes[0]); k++) {
+                char in[32], want[96];
+                memset(in, 'x', len);
+                in[pos] = (char)bytes[k].c;
+                snprintf(want, sizeof(want), "\"%.*s%s%.*s\"", (int)pos, "xxxxxxxxxxxxxxxxxx", bytes[k].esc,
+                         (int)(len - pos - 1), "xxxxxxxxxxxxxxxxxx");
+                aura_buf_reset(&b);
+                aura_buf_puts(&b, "[");
+                aura_json_string(&b, in, len);
+                if (strcmp(b.data + 1, want) != 0 && !bad++)
+                    printf("# length %zu, byte 0x%02x at %zu: got %s, want %s\n", len, bytes[k].c, pos, b.data + 1,
+                           want);
+                aura_buf_reset(&b);
+                aura_buf_puts(&b, "{");
+                aura_json_key(&b, in, len);
+                if ((strncmp(b.data + 1, want, strlen(want)) != 0 || strcmp(b.data + 1 + strlen(want), ":") != 0 ||
+                     b.len != strlen(want) + 2) &&
+                    !bad_key++)
+                    printf("# key of length %zu, byte 0x%02x at %zu: got %s\n", len, bytes[k].c, pos, b.data + 1);
+            }
+    CHECK_INT(bad, 0, "a byte that needs work at every position of strings of 1-18 bytes");
+    CHECK_INT(bad_key, 0, "the same as keys (aura_json_key)");
+    aura_buf_free(&b);
+}
+
 static void test_random_bytes(void) {
     struct aura_buf b = AURA_BUF_INIT, b2 = AURA_BUF_INIT;
     unsigned seed = 20261125;
@@ -482,6 +520,7 @@ static void test_time(void) {
 int main(void) {
     test_string_table();
     test_every_ascii_byte();
+    test_short_strings();
     test_random_bytes();
     test_large_and_appending();
     test_numbers();
