@@ -76,24 +76,34 @@ static inline bool is_digit(char ch) {
 
 /* SPEC §11's words, any case */
 int aura_content_level_word(const char *s, size_t len) {
+#define W(word, level) {word, sizeof(word) - 1, level}
     static const struct {
         const char *word;
+        size_t len;
         enum aura_level level;
     } words[] = {
-        {"trace", AURA_LEVEL_DEBUG},   {"debug", AURA_LEVEL_DEBUG},    {"info", AURA_LEVEL_INFO},
-        {"information", AURA_LEVEL_INFO}, {"notice", AURA_LEVEL_INFO}, {"warn", AURA_LEVEL_WARN},
-        {"warning", AURA_LEVEL_WARN},  {"err", AURA_LEVEL_ERROR},      {"error", AURA_LEVEL_ERROR},
-        {"crit", AURA_LEVEL_FATAL},    {"critical", AURA_LEVEL_FATAL}, {"fatal", AURA_LEVEL_FATAL},
-        {"panic", AURA_LEVEL_FATAL},   {"alert", AURA_LEVEL_FATAL},    {"emerg", AURA_LEVEL_FATAL},
+        W("trace", AURA_LEVEL_DEBUG),   W("debug", AURA_LEVEL_DEBUG),    W("info", AURA_LEVEL_INFO),
+        W("information", AURA_LEVEL_INFO), W("notice", AURA_LEVEL_INFO), W("warn", AURA_LEVEL_WARN),
+        W("warning", AURA_LEVEL_WARN),  W("err", AURA_LEVEL_ERROR),      W("error", AURA_LEVEL_ERROR),
+        W("crit", AURA_LEVEL_FATAL),    W("critical", AURA_LEVEL_FATAL), W("fatal", AURA_LEVEL_FATAL),
+        W("panic", AURA_LEVEL_FATAL),   W("alert", AURA_LEVEL_FATAL),    W("emerg", AURA_LEVEL_FATAL),
     };
+#undef W
     char w[12];
     if (len < 3 || len > sizeof(w))
         return -1;
-    for (size_t i = 0; i < len; i++)
-        w[i] = lower(s[i]);
+    /* runs on the first word of most messages: length and first letter
+     * before anything else */
+    char c = lower(s[0]);
     for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-        if (words[i].word[0] == w[0] && strlen(words[i].word) == len && memcmp(words[i].word, w, len) == 0)
-            return (int)words[i].level;
+        if (words[i].len == len && words[i].word[0] == c) {
+            for (size_t j = 0; j < len; j++)
+                w[j] = lower(s[j]);
+            for (; i < sizeof(words) / sizeof(words[0]); i++)
+                if (words[i].len == len && memcmp(words[i].word, w, len) == 0)
+                    return (int)words[i].level;
+            return -1;
+        }
     return -1;
 }
 

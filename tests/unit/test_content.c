@@ -218,6 +218,8 @@ static void test_words(void) {
         {"panic", AURA_LEVEL_FATAL}, {"alert", AURA_LEVEL_FATAL},  {"emerg", AURA_LEVEL_FATAL},
         {"errors", -1},              {"warnings", -1},             {"in", -1},
         {"", -1},                    {"emergency", -1},            {"informational", -1},
+        {"wArN", AURA_LEVEL_WARN},   {"CRIT", AURA_LEVEL_FATAL},   {"crix", -1},
+        {"erro", -1},                {"Alerts", -1},               {"tracE", AURA_LEVEL_DEBUG},
     };
     for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
         CHECK_INT(aura_content_level_word(t[i].w, strlen(t[i].w)), t[i].level, "level word \"%s\"", t[i].w);
