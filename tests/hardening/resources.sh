@@ -4,9 +4,11 @@
 #      the request times out after ~2 s, is retried, nothing is lost
 #   2. a low file-descriptor limit (ulimit -n 16, then 6): works, or fails at
 #      once with a clear error - never a crash, a hang or a silent loss
-#   3. disk full while writing the state file (8 KiB tmpfs): auralog-journald
-#      keeps the old state, says so, keeps forwarding, and writes the state
-#      again once there is room
+#   3. disk full while writing the state file (8 KiB tmpfs): a state file
+#      written while there was room keeps moving (its spare already holds its
+#      room: state.h); with no room at all auralog-journald says so, leaves
+#      no partial file, keeps forwarding, and writes the state once there is
+#      room
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
 test_init hardening_resources
 . "$top_srcdir/tests/hardening/lib-hardening.sh"
@@ -134,27 +136,44 @@ old_state=$(cat "$T/full/state")
 diag "state before the disk filled: ${old_state:0:60}..."
 dd if=/dev/zero of="$T/full/fill" bs=1k count=64 2>/dev/null # fills it: ENOSPC
 ok "the tmpfs is full" test "$(df --output=avail -B1 "$T/full" | tail -n 1 | tr -d ' ')" -lt 512
-# now everything is accepted: the cursor would move, the state cannot be written
+ok "while running: at most one spare next to the state file" test "$(find "$T/full" -name 'state.tmp.*' | wc -l)" -le 1
+# now everything is accepted: the cursor moves, and the state with it
 ingest_script '{"default":{"status":200}}'
 _all_delivered() { [ -z "$(missing_msgs "$JN" "full " | head -n 1)" ]; }
 ok "disk full: forwarding goes on, every entry delivered" wait_until 30 _all_delivered
-_said_so() { grep -qi "state" "$T/full.err" && grep -qi "no space\|ENOSPC" "$T/full.err"; }
-ok "disk full: the failed state write is logged (names the state file and ENOSPC)" wait_until 10 _said_so
-diag "$(grep -i "no space" "$T/full.err" | head -n 1)"
-is "disk full: the old state is kept intact" "$(cat "$T/full/state")" "$old_state"
+last_cursor=$(journalctl --directory "$T/fullj" -o export -n 1 | sed -n 's/^__CURSOR=//p')
+_state_at_end() { [ "$(cat "$T/full/state" 2>/dev/null)" = "LAST_CURSOR=$last_cursor" ]; }
+ok "disk full: the state file still moves to the last entry (written into the spare)" wait_until 15 _state_at_end
 ok "disk full: still running" _pid_alive "$jpid"
-# room again: the state catches up
-rm -f "$T/full/fill"
-_state_moved() { [ "$(cat "$T/full/state" 2>/dev/null)" != "$old_state" ] && [ -s "$T/full/state" ]; }
-ok "room again: the state file is written with the new position" wait_until 15 _state_moved
-is "no temp files left in the state directory" "$(find "$T/full" -name '*.tmp*' | wc -l)" 0
 kill -TERM "$jpid"
 wait_pid "$jpid" 15
 is "auralog-journald exits 0 after SIGTERM" "$WAIT_RC" 0
+is "no temp files left in the state directory after the exit" "$(find "$T/full" -name '*.tmp*' | wc -l)" 0
 # a restart from that state sends nothing again
 n_before=$(ingest_count)
 timeout 30 "$AURALOG_JOURNALD" --config "$T/full.conf" --directory "$T/fullj" --once 2>>"$T/full.err"
-is "restart from the state after the disk-full episode: exit 0" "$?" 0
+is "restart from the state written on the full disk: exit 0" "$?" 0
 is "restart: nothing sent again" "$(ingest_count)" "$n_before"
+
+# no room at all (no state file, no spare yet): the failed write is said, nothing partial is left
+rm -f "$T/full/state" "$T/full/fill"
+dd if=/dev/zero of="$T/full/fill" bs=1k count=64 2>/dev/null
+ingest_reset
+ingest_script '{"default":{"status":200}}'
+"$AURALOG_JOURNALD" --config "$T/full.conf" --directory "$T/fullj" 2>"$T/full2.err" &
+jpid=$!
+register_pid "$jpid"
+ok "no room: forwarding goes on, every entry delivered" wait_until 30 _all_delivered
+_said_so() { grep -qi "state" "$T/full2.err" && grep -qi "no space\|ENOSPC" "$T/full2.err"; }
+ok "no room: the failed state write is logged (names the state file and ENOSPC)" wait_until 10 _said_so
+diag "$(grep -i "no space" "$T/full2.err" | head -n 1)"
+is "no room: no state file, not a partial one" "$(find "$T/full" -name 'state*' -size +0 | wc -l)" 0
+ok "no room: still running" _pid_alive "$jpid"
+rm -f "$T/full/fill"
+ok "room again: the state file is written with the last position" wait_until 15 _state_at_end
+kill -TERM "$jpid"
+wait_pid "$jpid" 15
+is "auralog-journald exits 0 after SIGTERM" "$WAIT_RC" 0
+is "no temp files left in the state directory" "$(find "$T/full" -name '*.tmp*' | wc -l)" 0
 
 done_testing
