@@ -340,10 +340,24 @@ static void parse_object(struct omp_input *in, struct json_object *root, int64_t
 /* ---- the template's flat object, without json-c ---------------------------- */
 
 static inline const char *skip_ws(const char *p, const char *end) {
-    /* the template writes no whitespace: one compare when there is none */
-    while (p < end && (unsigned char)*p <= ' ' && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
         p++;
     return p;
+}
+
+/* The next byte after any whitespace, *pp moved past it; -1 at the end.
+ * The template writes no whitespace: one compare then. */
+static inline int next_byte(const char **pp, const char *end) {
+    const char *p = *pp;
+    if (p >= end || (unsigned char)*p <= ' ') {
+        p = skip_ws(p, end);
+        if (p >= end) {
+            *pp = p;
+            return -1;
+        }
+    }
+    *pp = p + 1;
+    return (unsigned char)*p;
 }
 
 static int hex4(const char *p) {
@@ -504,23 +518,20 @@ static bool parse_flat(struct omp_input *in, const char *line, size_t len, int64
         for (;;) {
             const char *key, *val;
             ptrdiff_t klen, vlen;
-            if (p >= end || *p++ != '"')
+            int c;
+            if (next_byte(&p, end) != '"')
                 return false;
             key = o;
             if ((klen = flat_string(&p, end, &o)) < 0)
                 return false;
-            p = skip_ws(p, end);
-            if (p >= end || *p++ != ':')
+            if (next_byte(&p, end) != ':')
                 return false;
-            p = skip_ws(p, end);
-            if (p >= end)
-                return false;
-            if (*p == '{' && klen == 6 && memcmp(key, "fields", 6) == 0) {
-                p = skip_ws(p + 1, end);
-                if (p >= end || *p++ != '}')
+            c = next_byte(&p, end);
+            if (c == '{' && klen == 6 && memcmp(key, "fields", 6) == 0) {
+                if (next_byte(&p, end) != '}')
                     return false; /* properties: json-c builds them */
             } else {
-                if (*p++ != '"')
+                if (c != '"')
                     return false;
                 val = o;
                 if ((vlen = flat_string(&p, end, &o)) < 0)
@@ -545,14 +556,10 @@ static bool parse_flat(struct omp_input *in, const char *line, size_t len, int64
                 if (klen == 6 && memcmp(key, "fields", 6) == 0)
                     return false; /* not an object: json-c's path ignores it, let it */
             }
-            p = skip_ws(p, end);
-            if (p >= end)
-                return false;
-            if (*p == ',') {
-                p = skip_ws(p + 1, end);
+            c = next_byte(&p, end);
+            if (c == ',')
                 continue;
-            }
-            if (*p++ != '}')
+            if (c != '}')
                 return false;
             break;
         }
