@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+
+#include "file.h"
 
 static const char *log_program = "auralog";
 static bool log_verbose;
@@ -50,8 +53,17 @@ static void log_va(enum aura_log_level level, const char *suffix, const char *fm
     for (char *p = line; *p; p++)
         if (*p == '\n' || *p == '\r')
             *p = ' ';
-    fprintf(stderr, "%s: %s: %s%s\n", log_program, level_word(level), line, suffix ? suffix : "");
-    fflush(stderr);
+    /* one write per line, retried on EINTR: omauralog's reading thread
+     * takes a tick signal without SA_RESTART (loop.c), and a write to a
+     * full stderr pipe interrupted by it lost the line under stdio */
+    char out[sizeof line + 256];
+    int n = snprintf(out, sizeof out, "%s: %s: %s%s\n", log_program, level_word(level), line, suffix ? suffix : "");
+    if (n >= (int)sizeof out) {
+        n = (int)sizeof out - 1;
+        out[n - 1] = '\n';
+    }
+    if (n > 0)
+        (void)aura_write_all(STDERR_FILENO, out, (size_t)n);
     if (log_hook && !in_hook && level <= AURA_LOG_WARNING) {
         in_hook = true;
         log_hook(level, line, log_hook_data);

@@ -22,7 +22,7 @@ sanitizers=${FUZZ_SANITIZERS:-address,undefined}
 TARGETS="fuzz_json fuzz_entry fuzz_settings fuzz_input fuzz_sd fuzz_journal_map fuzz_content"
 # Sources the targets need: the core minus the parts that need curl and the
 # event loop, plus the parsers of the two front ends.
-LIB_SOURCES="lib/buf.c lib/log.c lib/level.c lib/json.c lib/entry.c lib/global.c lib/number.c lib/settings.c lib/listen.c lib/wire.c
+LIB_SOURCES="lib/buf.c lib/file.c lib/log.c lib/level.c lib/json.c lib/entry.c lib/global.c lib/number.c lib/settings.c lib/listen.c lib/wire.c
              lib/content.c lib/multiline.c plugin/input.c plugin/sd.c journal-reader/map.c journal-reader/journal_settings.c"
 
 command -v "$CC" >/dev/null || { echo "build.sh: $CC not found (apt-get install clang libclang-rt-14-dev)" >&2; exit 1; }
