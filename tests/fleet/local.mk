@@ -1,6 +1,6 @@
 # Fleet tests (SPEC §10): two real rsyslogd instances on loopback, client ->
 # aggregator(s) -> omauralog -> the fake ingest endpoint.
-fleet_tests = tests/fleet/relay.sh tests/fleet/chaos.sh
+fleet_tests = tests/fleet/relay.sh tests/fleet/chaos.sh tests/fleet/overtake.sh
 TESTS += $(fleet_tests)
 dist_check_SCRIPTS += $(fleet_tests)
 EXTRA_DIST += tests/fleet/lib-fleet.sh
