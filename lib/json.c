@@ -8,9 +8,7 @@
 
 #include <json-c/json.h>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
+#include "plainrun.h"
 
 /* ---- strings ------------------------------------------------------------
  *
@@ -135,26 +133,13 @@ void aura_json_string(struct aura_buf *b, const char *str, size_t len) {
     }
 
     while (s < end) {
-#if defined(__SSE2__)
-        /* sixteen at a time: a signed compare with 0x20 flags the control
-         * characters and every byte >= 0x80 at once */
-        while ((size_t)(end - s) >= 16) {
-            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
-            _mm_storeu_si128((__m128i *)(void *)o, v);
-            __m128i w = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
-                                     _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-                                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
-            unsigned m = (unsigned)_mm_movemask_epi8(w);
-            if (m) {
-                unsigned k = (unsigned)__builtin_ctz(m);
-                o += k;
-                s += k;
+        {
+            const char *cs = (const char *)s;
+            bool hit = aura_plain_run16(&cs, (const char *)end, &o, true);
+            s = (const unsigned char *)cs;
+            if (hit)
                 goto special;
-            }
-            o += 16;
-            s += 16;
         }
-#endif
         /* run of plain bytes, eight at a time (stored whole: the invariant
          * leaves room), up to the first byte that needs work: the lowest
          * flagged byte of word_needs_work() is exact (no borrow reaches it);
@@ -178,9 +163,7 @@ void aura_json_string(struct aura_buf *b, const char *str, size_t len) {
             *o++ = (char)*s++;
         if (s >= end)
             break;
-#if defined(__SSE2__)
     special:;
-#endif
         unsigned char c = *s;
         if (c < 0x80) {
             *o++ = '\\';

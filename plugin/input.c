@@ -7,14 +7,12 @@
 #include <time.h>
 
 #include <json-c/json.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 #include "entry.h"
 #include "level.h"
 #include "log.h"
 #include "number.h"
+#include "plainrun.h"
 #include "sd.h"
 
 void omp_input_init(struct omp_input *in) {
@@ -400,28 +398,10 @@ static inline __attribute__((always_inline)) ptrdiff_t flat_string(const char **
     const char *p = *pp;
     char *o = *op, *start = o;
     for (;;) {
-#if defined(__SSE2__)
-        /* sixteen bytes at a time, stored whole (o trails p: the store
-         * stays within the room for the input's rest), up to the first '"',
-         * '\\' or control character (min_epu8: unsigned, so UTF-8 bytes
-         * pass) */
-        while (end - p >= 16) {
-            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-            _mm_storeu_si128((__m128i *)(void *)o, v);
-            __m128i w = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v),
-                                     _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-                                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
-            unsigned m = (unsigned)_mm_movemask_epi8(w);
-            if (m) {
-                unsigned k = (unsigned)__builtin_ctz(m);
-                p += k;
-                o += k;
-                goto special;
-            }
-            p += 16;
-            o += 16;
-        }
-#endif
+        /* sixteen bytes at a time (lib/plainrun.h; o trails p: the stores
+         * stay within the room for the input's rest); UTF-8 passes */
+        if (aura_plain_run16(&p, end, &o, false))
+            goto special;
         /* eight bytes at a time, the same way, up to the first special
          * byte: the lowest flagged byte of word_special() is exact, so p is
          * at it; then one at a time (the last < 8 bytes, or big-endian).
@@ -445,9 +425,7 @@ static inline __attribute__((always_inline)) ptrdiff_t flat_string(const char **
         }
         while (p < end && *p != '"' && *p != '\\' && (unsigned char)*p >= 0x20)
             *o++ = *p++;
-#if defined(__SSE2__) || (defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
     special:
-#endif
         if (p >= end || (unsigned char)*p < 0x20)
             return -1;
         if (*p == '"')
