@@ -475,8 +475,14 @@ static int set_option(struct aura_settings_check *p, const struct tab *t, const 
         return 0;
     case AURA_SETTING_ENDPOINT: {
         const char *host = has_scheme(v, "https://") ? v + 8 : has_scheme(v, "http://") ? v + 7 : NULL;
-        if (!host || !*host || *host == '/' || strpbrk(v, " \t"))
+        bool ctl = false; /* a URL has no spaces or control characters (and one that ended in
+                           * one once its '/'s are cut would not load back from --check) */
+        for (const unsigned char *c = (const unsigned char *)v; *c; c++)
+            ctl = ctl || *c <= 0x20 || *c == 0x7f;
+        if (!host || !*host || *host == '/')
             return fail(p, line, k, -EINVAL, "must be an https:// (or http://) URL, got \"%s\"", v);
+        if (ctl)
+            return fail(p, line, k, -EINVAL, "a URL has no spaces or control characters");
         char *s = aura_strdup(v);
         size_t n = strlen(s);
         while (n > 0 && s[n - 1] == '/')

@@ -78,6 +78,8 @@ static const struct bad_case bad_cases[] = {
          "\"http://127.0.0.1:8080\""},
     {FIX "bad-endpoint.conf", 0, -EINVAL,
      FIX "bad-endpoint.conf:3: endpoint: must be an https:// (or http://) URL, got \"ftp://ingest.example.com\""},
+    {FIX "space-endpoint.conf", 0, -EINVAL,
+     FIX "space-endpoint.conf:3: endpoint: a URL has no spaces or control characters"},
     {FIX "bad-start.conf", 0, -EINVAL, FIX "bad-start.conf:4: start: must be head, tail or boot, got \"middle\""},
     {FIX "bad-priority.conf", 0, -EINVAL,
      FIX "bad-priority.conf:4: min_priority: must be a syslog severity (emerg ... debug) or 0-7, got \"loud\""},
