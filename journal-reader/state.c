@@ -49,17 +49,6 @@ int jr_state_read(const char *path, char **ret) {
     return 0;
 }
 
-/* Directory part of path ("." when none) into dir. */
-static void dir_of(const char *path, char *dir, size_t size) {
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        snprintf(dir, size, ".");
-    else if (slash == path)
-        snprintf(dir, size, "/");
-    else
-        snprintf(dir, size, "%.*s", (int)(slash - path), path);
-}
-
 static int state_write(const char *path, const char *cursor, bool sync) {
     char data[STATE_MAX];
     int n;
@@ -86,7 +75,8 @@ int jr_state_sync(const char *path) {
 
 int jr_state_check_dir(const char *path) {
     char dir[PATH_MAX];
-    dir_of(path, dir, sizeof(dir));
+    if (aura_file_dir_of(path, dir, sizeof(dir)) < 0)
+        return -ENAMETOOLONG;
     if (access(dir, W_OK | X_OK) < 0)
         return -errno;
     aura_file_spare_sweep(path); /* a killed writer's spare */

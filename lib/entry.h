@@ -126,12 +126,18 @@ static inline void aura_entry_add_json(struct aura_entry *e, const char *key, st
  * among its first n fields, or NULL. */
 const struct aura_field *aura_entry_find_fp(const struct aura_entry *e, size_t n, const char *key, uint32_t fp);
 
-/* First field of e with this key among its first n fields, or NULL. */
-static inline const struct aura_field *aura_entry_find(const struct aura_entry *e, size_t n, const char *key) {
-    uint32_t fp = aura_key_fp(key, strlen(key));
+/* The same, looked up only when the key's bit is in the entry's key_bloom
+ * (a key not there is in no field: no call, no scan). */
+static inline const struct aura_field *aura_entry_lookup(const struct aura_entry *e, size_t n, const char *key,
+                                                         uint32_t fp) {
     if (!(e->key_bloom & aura_key_bit(fp)))
         return NULL;
     return aura_entry_find_fp(e, n, key, fp);
+}
+
+/* First field of e with this key among its first n fields, or NULL. */
+static inline const struct aura_field *aura_entry_find(const struct aura_entry *e, size_t n, const char *key) {
+    return aura_entry_lookup(e, n, key, aura_key_fp(key, strlen(key)));
 }
 
 /* true when the entry already carries a field with this key */

@@ -24,16 +24,23 @@ int aura_write_all(int fd, const char *p, size_t n) {
     return 0;
 }
 
+int aura_file_dir_of(const char *path, char *dir, size_t size) {
+    const char *slash = strrchr(path, '/');
+    int n;
+    if (!slash)
+        n = snprintf(dir, size, ".");
+    else if (slash == path)
+        n = snprintf(dir, size, "/");
+    else
+        n = snprintf(dir, size, "%.*s", (int)(slash - path), path);
+    return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
 static int fsync_dir_of(const char *path) {
     char dir[PATH_MAX];
-    const char *slash = strrchr(path, '/');
     int dfd, r;
 
-    if (!slash)
-        snprintf(dir, sizeof(dir), ".");
-    else if (slash == path)
-        snprintf(dir, sizeof(dir), "/");
-    else if ((size_t)snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path) >= sizeof(dir))
+    if (aura_file_dir_of(path, dir, sizeof(dir)) < 0)
         return -ENAMETOOLONG;
     dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0)
@@ -43,11 +50,16 @@ static int fsync_dir_of(const char *path) {
     return r;
 }
 
+/* "path.tmp.PID": never a name a reader of path picks up */
+static int temp_name(const char *path, long pid, char *out, size_t size) {
+    return (size_t)snprintf(out, size, "%s.tmp.%ld", path, pid) >= size ? -ENAMETOOLONG : 0;
+}
+
 int aura_file_replace(const char *path, const char *data, size_t n, bool sync) {
     char tmp[PATH_MAX];
     int fd, r;
 
-    if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= sizeof(tmp))
+    if (temp_name(path, (long)getpid(), tmp, sizeof(tmp)) < 0)
         return -ENAMETOOLONG;
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (fd < 0)
@@ -66,27 +78,16 @@ int aura_file_replace(const char *path, const char *data, size_t n, bool sync) {
     return sync ? fsync_dir_of(path) : 0;
 }
 
-static int spare_name(const char *path, long pid, char *out, size_t size) {
-    return (size_t)snprintf(out, size, "%s.tmp.%ld", path, pid) >= size ? -ENAMETOOLONG : 0;
-}
-
 int aura_file_replace_spare(const char *path, const char *data, size_t n, bool sync) {
     char tmp[PATH_MAX];
     int fd, r;
 
-    if (spare_name(path, (long)getpid(), tmp, sizeof(tmp)) < 0)
+    if (temp_name(path, (long)getpid(), tmp, sizeof(tmp)) < 0)
         return -ENAMETOOLONG;
     fd = open(tmp, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (fd < 0)
         return -errno;
-    r = 0;
-    for (size_t done = 0; r == 0 && done < n;) {
-        ssize_t w = pwrite(fd, data + done, n - done, (off_t)done);
-        if (w < 0 && errno != EINTR)
-            r = -errno;
-        else if (w > 0)
-            done += (size_t)w;
-    }
+    r = aura_write_all(fd, data, n); /* from offset 0: a new open file description */
     if (r == 0 && ftruncate(fd, (off_t)n) < 0)
         r = -errno;
     if (r == 0 && sync && fsync(fd) < 0)
@@ -110,7 +111,7 @@ int aura_file_replace_spare(const char *path, const char *data, size_t n, bool s
 
 void aura_file_spare_remove(const char *path) {
     char tmp[PATH_MAX];
-    if (path && spare_name(path, (long)getpid(), tmp, sizeof(tmp)) == 0)
+    if (path && temp_name(path, (long)getpid(), tmp, sizeof(tmp)) == 0)
         (void)unlink(tmp);
 }
 
@@ -121,13 +122,7 @@ void aura_file_spare_sweep(const char *path) {
     struct dirent *d;
     DIR *dp;
 
-    if (!slash)
-        snprintf(dir, sizeof(dir), ".");
-    else if (slash == path)
-        snprintf(dir, sizeof(dir), "/");
-    else if ((size_t)snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path) >= sizeof(dir))
-        return;
-    if (!(dp = opendir(dir)))
+    if (aura_file_dir_of(path, dir, sizeof(dir)) < 0 || !(dp = opendir(dir)))
         return;
     while ((d = readdir(dp))) {
         const char *s = d->d_name;
@@ -141,7 +136,7 @@ void aura_file_spare_sweep(const char *path) {
             continue;
         if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
             continue; /* its writer may still be there */
-        if (spare_name(path, pid, tmp, sizeof(tmp)) == 0)
+        if (temp_name(path, pid, tmp, sizeof(tmp)) == 0)
             (void)unlink(tmp);
     }
     closedir(dp);

@@ -43,7 +43,7 @@ void aura_wire_global_merged(struct aura_buf *out, const struct aura_entry *e, c
         if (relay && strcmp(p->key, KEY_RELAY) == 0)
             continue; /* the bridge's own "relay" below */
         uint32_t fp = p->key_fp ? p->key_fp : aura_key_fp(p->key, strlen(p->key));
-        if ((e->key_bloom & aura_key_bit(fp)) && aura_entry_find_fp(e, e->n_fields, p->key, fp))
+        if (aura_entry_lookup(e, e->n_fields, p->key, fp))
             continue; /* per-entry wins */
         if (p->enc) {
             if (!*first)
