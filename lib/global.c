@@ -50,6 +50,7 @@ struct aura_global *aura_global_new(const struct aura_settings *cfg, const struc
         if (host->hostname && *host->hostname)
             g->relay = aura_strdup(host->hostname);
     }
+    aura_wire_global_join(g);
     return g;
 }
 
@@ -63,6 +64,10 @@ void aura_global_free(struct aura_global *g) {
     }
     free(g->pairs);
     free(g->relay);
+    free(g->joined[0]);
+    free(g->joined[1]);
+    free(g->members[0]);
+    free(g->members[1]);
     free(g);
 }
 

@@ -2,6 +2,7 @@
 #include "wire.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "entry.h"
@@ -31,10 +32,9 @@ char *aura_wire_pair(const char *key, const char *value, size_t *len) {
     return aura_buf_steal(&b);
 }
 
-void aura_wire_global_merged(struct aura_buf *out, const struct aura_entry *e, const struct aura_global *g,
-                              bool *first) {
-    if (!g)
-        return;
+/* The merge pair by pair, for a global without joined blocks (one built by
+ * hand); aura_wire_global_join writes the same members into its blocks. */
+static void merge_pairs(struct aura_buf *out, const struct aura_entry *e, const struct aura_global *g, bool *first) {
     bool relay = e->relayed && g->relay;
     for (size_t i = 0; i < g->n_pairs; i++) {
         const struct aura_global_pair *p = &g->pairs[i];
@@ -56,6 +56,81 @@ void aura_wire_global_merged(struct aura_buf *out, const struct aura_entry *e, c
     }
     if (relay && !aura_entry_has(e, KEY_RELAY))
         write_pair(out, KEY_RELAY, g->relay, first);
+}
+
+void aura_wire_global_merged(struct aura_buf *out, const struct aura_entry *e, const struct aura_global *g,
+                              bool *first) {
+    if (!g)
+        return;
+    int k = e->relayed ? 1 : 0;
+    if (!g->joined[k]) {
+        merge_pairs(out, e, g, first);
+        return;
+    }
+    uint64_t hit = e->key_bloom & g->joined_bloom[k];
+    const struct aura_global_member *m = g->members[k];
+    size_t n = g->n_members[k];
+    /* runs of members the entry does not carry, each copied in one piece */
+    for (size_t i = 0; i < n;) {
+        if ((hit & m[i].bit) && aura_entry_find_fp(e, e->n_fields, m[i].key, m[i].key_fp)) {
+            i++; /* per-entry wins */
+            continue;
+        }
+        size_t j = i + 1;
+        while (j < n && !((hit & m[j].bit) && aura_entry_find_fp(e, e->n_fields, m[j].key, m[j].key_fp)))
+            j++;
+        if (!*first)
+            aura_buf_putc(out, ',');
+        *first = false;
+        aura_buf_append(out, g->joined[k] + m[i].start, m[j - 1].end - m[i].start);
+        i = j + 1; /* j, if any, is carried by the entry */
+    }
+}
+
+/* Append one member to a block being joined. */
+static void join_member(struct aura_buf *b, struct aura_global *g, int k, const char *key, const char *enc,
+                        size_t enc_len) {
+    if (b->len)
+        aura_buf_putc(b, ',');
+    struct aura_global_member *m = &g->members[k][g->n_members[k]++];
+    m->key = key;
+    m->key_fp = aura_key_fp(key, strlen(key));
+    m->bit = aura_key_bit(m->key_fp);
+    m->start = b->len;
+    aura_buf_append(b, enc, enc_len);
+    m->end = b->len;
+    g->joined_bloom[k] |= m->bit;
+}
+
+void aura_wire_global_join(struct aura_global *g) {
+    for (int k = 0; k < 2; k++) {
+        free(g->joined[k]);
+        free(g->members[k]);
+        g->members[k] = aura_calloc(g->n_pairs + 1, sizeof(*g->members[k]));
+        g->n_members[k] = 0;
+        g->joined_bloom[k] = 0;
+        /* the pairs merge_pairs writes for an entry without fields */
+        bool relay = k == 1 && g->relay;
+        struct aura_buf b = AURA_BUF_INIT, one = AURA_BUF_INIT;
+        for (size_t i = 0; i < g->n_pairs; i++) {
+            const struct aura_global_pair *p = &g->pairs[i];
+            if ((k == 1 && p->host_key) || (relay && strcmp(p->key, KEY_RELAY) == 0))
+                continue;
+            aura_buf_reset(&one);
+            bool first = true;
+            write_pair(&one, p->key, p->value, &first);
+            join_member(&b, g, k, p->key, one.data, one.len);
+        }
+        if (relay) {
+            aura_buf_reset(&one);
+            bool first = true;
+            write_pair(&one, KEY_RELAY, g->relay, &first);
+            join_member(&b, g, k, KEY_RELAY, one.data, one.len);
+        }
+        aura_buf_free(&one);
+        g->joined_len[k] = b.len;
+        g->joined[k] = aura_buf_steal(&b);
+    }
 }
 
 static void write_key(struct aura_buf *out, const char *key, size_t len, bool *first) {

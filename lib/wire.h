@@ -45,10 +45,28 @@ struct aura_global_pair {
     uint32_t key_fp; /* aura_key_fp() of key (entry.h); 0: worked out each time */
 };
 
+/* One "key":"value" of a joined block (struct aura_global). */
+struct aura_global_member {
+    const char *key;
+    uint32_t key_fp;
+    uint64_t bit;      /* aura_key_bit(key_fp) */
+    size_t start, end; /* its bytes in the block, without a separator */
+};
+
 struct aura_global {
     struct aura_global_pair *pairs;
     size_t n_pairs;
     char *relay; /* bridge hostname for "relay", NULL when unknown */
+    /* What the merge writes for an entry that carries none of its keys,
+     * joined once (aura_wire_global_join): [0] for a local entry, [1] for a
+     * relayed one.  An entry whose key_bloom has none of joined_bloom[k]
+     * gets the block as it is; one that may carry some of its keys gets the
+     * runs of members between those it carries.  NULL: merged pair by pair. */
+    char *joined[2];
+    size_t joined_len[2];
+    uint64_t joined_bloom[2];                      /* aura_key_bit()s of the members' keys */
+    struct aura_global_member *members[2];         /* the members of joined[k], in order */
+    size_t n_members[2];
 };
 
 /* true for a metadata key the encoder writes itself (AURA_WIRE_KEY_*):
@@ -71,6 +89,10 @@ void aura_wire_entry(const struct aura_entry *e, const struct aura_global *globa
 /* "key":"value" as a metadata member, newly allocated (*len: its length):
  * global pairs are encoded once, not per entry. */
 char *aura_wire_pair(const char *key, const char *value, size_t *len);
+
+/* Build g's joined blocks from its pairs and relay (aura_global_new does;
+ * again after changing them). */
+void aura_wire_global_join(struct aura_global *g);
 
 /* Write the merged global metadata members of e (no braces), separated by
  * commas, beginning with a comma unless *first; updates *first. */

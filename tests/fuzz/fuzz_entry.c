@@ -103,7 +103,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         {(char *)"app", (char *)"fuzz \xff app", false, NULL, 0, 0},
         {(char *)"n", (char *)"global n", false, NULL, 0, 0},
     };
-    struct aura_global g = {pairs, sizeof pairs / sizeof pairs[0], (char *)"bridge-host"};
+    struct aura_global g = {.pairs = pairs, .n_pairs = sizeof pairs / sizeof pairs[0], .relay = (char *)"bridge-host"};
 
     aura_buf_reset(&out);
     aura_wire_entry(&e, (c1 & 1) ? &g : NULL, (c1 & 2) ? "prod\xc3\x28uction" : NULL, max_message, &out);

@@ -350,7 +350,7 @@ static void test_key_fingerprints(void) {
         {(char *)"host", (char *)"global-host", false, NULL, 0, 0},
         {(char *)"k109", (char *)"global", false, NULL, 0, aura_key_fp("k109", 4)},
     };
-    struct aura_global g = {pairs, 3, NULL};
+    struct aura_global g = {.pairs = pairs, .n_pairs = 3}; /* no joined blocks: merged pair by pair */
     o = encode(&b, &e, &g, 100);
     m = get(o, "metadata");
     CHECK_INT(json_object_object_length(m), 3, "k109 host k209");

@@ -167,8 +167,72 @@ static void test_merge(void) {
     aura_global_free(g_nohost);
 }
 
+/* The joined blocks (aura_wire_global_join) against the merge pair by pair
+ * (the same global without them), for entries with and without the global
+ * keys, relayed and local, under globals with and without host and relay. */
+static void test_joined(void) {
+    static struct aura_kv kv[] = {
+        {(char *)"app", (char *)"checkout"},
+        {(char *)"relay", (char *)"static-relay"},
+        {(char *)"we\"ird", (char *)"v\x01al"},
+    };
+    struct aura_settings cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.global = kv;
+    cfg.n_global = 3;
+    struct aura_global *globals[] = {
+        aura_global_new(&cfg, &host), aura_global_new(&cfg, NULL), aura_global_new(NULL, &host),
+        aura_global_new(NULL, NULL),
+    };
+    /* fields of the entries: none, other keys, each global key, keys
+     * sharing a fingerprint or a bloom bit with none of them */
+    static const char *const keys[][3] = {
+        {NULL},           {"program", "pid", NULL}, {"app", NULL},     {"host", NULL},
+        {"relay", NULL},  {"we\"ird", NULL},        {"kernel", "os", NULL}, {"machine_id", "app", "relay"},
+        {"boot_id", NULL}, {"apx", "hosu", NULL},   {"", NULL},
+    };
+    struct aura_buf fast = AURA_BUF_INIT, slow = AURA_BUF_INIT;
+    size_t joined_used = 0, cases = 0;
+    for (size_t gi = 0; gi < sizeof globals / sizeof globals[0]; gi++) {
+        struct aura_global *g = globals[gi];
+        struct aura_global plain = *g;
+        plain.joined[0] = plain.joined[1] = NULL;
+        for (size_t ki = 0; ki < sizeof keys / sizeof keys[0]; ki++) {
+            for (int relayed = 0; relayed < 2; relayed++) {
+                struct aura_entry e;
+                aura_entry_init(&e);
+                e.relayed = relayed;
+                for (size_t j = 0; j < 3 && keys[ki][j]; j++)
+                    aura_entry_add_cstr(&e, keys[ki][j], "entry");
+                for (int first = 0; first < 2; first++) {
+                    bool f1 = first, f2 = first;
+                    aura_buf_reset(&fast);
+                    aura_buf_reset(&slow);
+                    aura_buf_append(&fast, "{\"x\":1", 6);
+                    aura_buf_append(&slow, "{\"x\":1", 6);
+                    aura_wire_global_merged(&fast, &e, g, &f1);
+                    aura_wire_global_merged(&slow, &e, &plain, &f2);
+                    cases++;
+                    if (!(e.key_bloom & g->joined_bloom[relayed]))
+                        joined_used++;
+                    CHECK(fast.len == slow.len && memcmp(fast.data, slow.data, fast.len) == 0 && f1 == f2,
+                          "global %zu, keys %zu, relayed %d, first %d: joined %s == pair by pair %s", gi, ki,
+                          relayed, first, fast.data, slow.data);
+                }
+                aura_entry_free(&e);
+            }
+        }
+        aura_global_free(g);
+    }
+    CHECK(joined_used > 0 && joined_used < cases, "whole block and runs both taken (%zu of %zu whole)", joined_used,
+          cases);
+    aura_buf_free(&fast);
+    aura_buf_free(&slow);
+}
+
 int main(void) {
     test_new();
     test_merge();
+    test_joined();
     return tap_done();
 }
