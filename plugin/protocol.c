@@ -20,10 +20,14 @@ struct held_line {
 
 /* A line handed to the core in a transaction not yet committed: if rsyslog
  * resends it (after an error or an abandoned transaction), the entry that is
- * already queued or delivered stands for it instead of a second copy. */
+ * already queued or delivered stands for it instead of a second copy.  Its
+ * bytes are kept (a copy costs less than hashing every line, and a resent
+ * line is matched by its bytes, not only its hash); the hash is worked out
+ * only when an attempt fails and its lines may come again. */
 struct sent_line {
-    uint64_t hash; /* of the line (line_hash) */
+    uint64_t hash; /* of the line (line_hash); in cur: not worked out yet */
     uint64_t seq;  /* 0 once matched by a resent line; SENT_HELD: held by the folding engine */
+    size_t off, len; /* the line's bytes in the set's bytes */
 };
 /* a line the folding engine held (an unfinished stack trace): no entry of its
  * own to reuse, but rsyslog resending it is still a resend */
@@ -32,7 +36,12 @@ struct sent_line {
 struct sent_set {
     struct sent_line *v;
     size_t n, cap;
+    struct aura_buf bytes; /* the lines, one after the other */
 };
+
+/* Past this, a set's bytes are released when it empties rather than kept for
+ * the next transaction (one of rsyslog's batches of long lines). */
+#define SENT_BYTES_KEEP (1u << 20)
 
 struct omp_proto {
     struct omp_proto_settings set;
@@ -76,6 +85,8 @@ struct omp_proto *omp_proto_new(const struct omp_proto_settings *s, const struct
         p->set.max_backlog_lines = 1;
     p->fresh = p->set.confirm && p->set.resend_first;
     aura_buf_init(&p->out);
+    aura_buf_init(&p->cur.bytes);
+    aura_buf_init(&p->prev.bytes);
     return p;
 }
 
@@ -85,7 +96,13 @@ static void held_clear(struct omp_proto *p) {
     p->n_held = p->first_held = p->held_bytes = 0;
 }
 
-/* 64-bit hash of a line, eight bytes per step (it runs on every message):
+/* The hash of a line, tests may make every line collide (test_protocol_collide):
+ * a resent line is matched by its bytes all the same. */
+#ifndef OMP_PROTO_HASH_MASK
+#define OMP_PROTO_HASH_MASK UINT64_MAX
+#endif
+
+/* 64-bit hash of a line, eight bytes per step:
  * a multiply-rotate over the words, the tail and the length, then
  * MurmurHash3's finaliser. */
 static uint64_t line_hash(const char *line, size_t len) {
@@ -109,15 +126,25 @@ static uint64_t line_hash(const char *line, size_t len) {
     h ^= h >> 33;
     h *= 0xc4ceb9fe1a85ec53ULL;
     h ^= h >> 33;
-    return h;
+    return h & OMP_PROTO_HASH_MASK;
 }
 
-static void sent_add(struct sent_set *set, uint64_t hash, uint64_t seq) {
+/* Add a line (its bytes copied) to a set. */
+static void sent_add(struct sent_set *set, uint64_t hash, uint64_t seq, const char *line, size_t len) {
     if (set->n == set->cap) {
         set->cap = set->cap ? set->cap * 2 : 64;
         set->v = aura_realloc(set->v, set->cap * sizeof(*set->v));
     }
-    set->v[set->n++] = (struct sent_line){hash, seq};
+    set->v[set->n++] = (struct sent_line){hash, seq, set->bytes.len, len};
+    aura_buf_append(&set->bytes, line, len);
+}
+
+static void sent_clear(struct sent_set *set) {
+    set->n = 0;
+    if (set->bytes.cap > SENT_BYTES_KEEP)
+        aura_buf_free(&set->bytes);
+    else
+        aura_buf_reset(&set->bytes);
 }
 
 static int sent_cmp(const void *a, const void *b) {
@@ -125,16 +152,23 @@ static int sent_cmp(const void *a, const void *b) {
     return x->hash < y->hash ? -1 : x->hash > y->hash ? 1 : 0;
 }
 
-/* The attempt failed or was abandoned: what it submitted may come again. */
+/* The attempt failed or was abandoned: what it submitted may come again.
+ * prev is rebuilt from its unmatched lines and the attempt's, now hashed. */
 static void sent_carry_over(struct omp_proto *p) {
-    size_t keep = 0;
-    for (size_t i = 0; i < p->prev.n; i++)
-        if (p->prev.v[i].seq)
-            p->prev.v[keep++] = p->prev.v[i];
-    p->prev.n = keep;
-    for (size_t i = 0; i < p->cur.n; i++)
-        sent_add(&p->prev, p->cur.v[i].hash, p->cur.v[i].seq);
-    p->cur.n = 0;
+    struct sent_set old = p->prev;
+    p->prev.v = NULL;
+    p->prev.n = p->prev.cap = 0;
+    aura_buf_init(&p->prev.bytes);
+    for (size_t i = 0; i < old.n; i++)
+        if (old.v[i].seq)
+            sent_add(&p->prev, old.v[i].hash, old.v[i].seq, old.bytes.data + old.v[i].off, old.v[i].len);
+    free(old.v);
+    aura_buf_free(&old.bytes);
+    for (size_t i = 0; i < p->cur.n; i++) {
+        const char *line = p->cur.bytes.data + p->cur.v[i].off;
+        sent_add(&p->prev, line_hash(line, p->cur.v[i].len), p->cur.v[i].seq, line, p->cur.v[i].len);
+    }
+    sent_clear(&p->cur);
     p->matched = 0;
     p->seen_again = 0;
     if (p->prev.n > 1)
@@ -145,18 +179,19 @@ static void sent_carry_over(struct omp_proto *p) {
  * commit it retries message by message), so the failed attempts' lines are
  * kept until two commits in a row carried none of them. */
 static void sent_committed(struct omp_proto *p) {
-    p->cur.n = 0;
+    sent_clear(&p->cur);
     if (p->matched > 0 || p->seen_again > 0)
         p->quiet = 0;
     else if (p->prev.n > 0 && ++p->quiet >= 2)
-        p->prev.n = 0;
+        sent_clear(&p->prev);
     p->matched = 0;
     p->seen_again = 0;
 }
 
 /* seq of an unmatched earlier submission of the same line (and mark it
  * matched), or 0 */
-static uint64_t sent_match(struct omp_proto *p, uint64_t hash) {
+static uint64_t sent_match(struct omp_proto *p, const char *line, size_t len) {
+    uint64_t hash = line_hash(line, len);
     size_t lo = 0, hi = p->prev.n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -167,7 +202,10 @@ static uint64_t sent_match(struct omp_proto *p, uint64_t hash) {
     }
     bool seen = false;
     for (; lo < p->prev.n && p->prev.v[lo].hash == hash; lo++) {
-        uint64_t seq = p->prev.v[lo].seq;
+        const struct sent_line *s = &p->prev.v[lo];
+        if (s->len != len || memcmp(p->prev.bytes.data + s->off, line, len) != 0)
+            continue; /* another line with the same hash */
+        uint64_t seq = s->seq;
         if (seq && seq != SENT_HELD) {
             p->prev.v[lo].seq = 0;
             return seq;
@@ -186,6 +224,8 @@ void omp_proto_free(struct omp_proto *p) {
     free(p->held);
     free(p->cur.v);
     free(p->prev.v);
+    aura_buf_free(&p->cur.bytes);
+    aura_buf_free(&p->prev.bytes);
     aura_buf_free(&p->out);
     free(p);
 }
@@ -221,10 +261,10 @@ static void begin_wait(struct omp_proto *p, enum wait_kind kind, uint64_t now_us
     p->next_dot_us = now_us + p->set.keepalive_us;
 }
 
-static void track(struct omp_proto *p, uint64_t hash, uint64_t seq) {
+static void track(struct omp_proto *p, const char *line, size_t len, uint64_t seq) {
     if (!p->set.confirm)
         return;
-    sent_add(&p->cur, hash, seq ? seq : SENT_HELD);
+    sent_add(&p->cur, 0, seq ? seq : SENT_HELD, line, len);
     if (p->in_txn) {
         if (seq > p->txn_last_seq)
             p->txn_last_seq = seq;
@@ -237,21 +277,18 @@ static void track(struct omp_proto *p, uint64_t hash, uint64_t seq) {
  * A line resent by rsyslog after a failed attempt reuses the entry the core
  * already has (queued, or delivered) instead of queueing a duplicate. */
 static int submit(struct omp_proto *p, const char *line, size_t len) {
-    uint64_t seq = 0, hash = 0;
+    uint64_t seq = 0;
     int r;
-    if (p->set.confirm) {
-        hash = line_hash(line, len);
-        if (p->prev.n > 0 && (seq = sent_match(p, hash)) != 0) {
-            p->st.resent_reused++;
-            p->matched++;
-            track(p, hash, seq);
-            return 0;
-        }
+    if (p->set.confirm && p->prev.n > 0 && (seq = sent_match(p, line, len)) != 0) {
+        p->st.resent_reused++;
+        p->matched++;
+        track(p, line, len, seq);
+        return 0;
     }
     r = p->ops.submit(p->ops.userdata, line, len, &seq);
     if (r < 0)
         return r;
-    track(p, hash, seq);
+    track(p, line, len, seq);
     return 0;
 }
 

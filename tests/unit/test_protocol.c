@@ -261,6 +261,31 @@ int main(void) {
     CHECK_INT(c.next_seq, 4, "abandoned transaction's line reused on resend");
     omp_proto_free(p);
 
+    /* a resent line is reused only for a line of the same bytes: a new line
+     * (or one of the same length, or a prefix) is queued, whatever its hash
+     * (test_protocol_collide: every hash the same) */
+    p = mk(&c, true);
+    line(p, "BEGIN TRANSACTION", 0);
+    line(p, "same-length-1", 0);
+    line(p, "prefix-line", 0);
+    line(p, "COMMIT TRANSACTION", 0);
+    omp_proto_tick(p, 10 * S, 10 * S);
+    CHECK(strstr(take(p), "ERROR") != NULL, "bytes: attempt 1 fails");
+    line(p, "BEGIN TRANSACTION", 11 * S);
+    line(p, "same-length-2", 11 * S);
+    CHECK_INT(c.next_seq, 3, "bytes: a line of the same length is new");
+    line(p, "prefix", 11 * S);
+    CHECK_INT(c.next_seq, 4, "bytes: a prefix of a sent line is new");
+    line(p, "prefix-line", 11 * S);
+    line(p, "same-length-1", 11 * S);
+    CHECK_INT(c.next_seq, 4, "bytes: the sent lines are reused");
+    line(p, "COMMIT TRANSACTION", 11 * S);
+    omp_proto_acked(p, 4, 12 * S);
+    CHECK_STR(take(p), "OK\nDEFER_COMMIT\nDEFER_COMMIT\nDEFER_COMMIT\nDEFER_COMMIT\nOK\n", "bytes: committed");
+    omp_proto_get_stats(p, &st);
+    CHECK_INT(st.resent_reused, 2, "bytes: two lines reused");
+    omp_proto_free(p);
+
     /* a failed batch resent message by message (what rsyslog does after a
      * failed commit): every part reuses its entry */
     p = mk(&c, true);
