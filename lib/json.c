@@ -22,18 +22,6 @@
  * valid JSON and are left as they are (the output is read by an API, not
  * pasted into JavaScript source); DEL (0x7F) likewise. */
 
-#define ONES UINT64_C(0x0101010101010101)
-#define HIGHS UINT64_C(0x8080808080808080)
-
-/* Non-zero when one of the 8 bytes of w is < 0x20, '"', '\\' or >= 0x80. */
-static inline uint64_t word_needs_work(uint64_t w) {
-    uint64_t quote = w ^ (ONES * '"');
-    uint64_t bslash = w ^ (ONES * '\\');
-    uint64_t t = (w - ONES * 0x20) | (quote - ONES) | (bslash - ONES);
-    t &= ~w; /* a byte with its high bit set is caught by the last term below */
-    return (t & HIGHS) | (w & HIGHS);
-}
-
 /* 1 for bytes copied as they are */
 static const unsigned char plain[256] = {
 #define R16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
@@ -48,13 +36,6 @@ static const unsigned char plain[256] = {
 
 static const char hexdigits[] = "0123456789abcdef";
 
-/* Non-zero when one of the 4 bytes of w needs work (as word_needs_work). */
-static inline uint32_t word32_needs_work(uint32_t w) {
-    const uint32_t ones = 0x01010101u, highs = 0x80808080u;
-    uint32_t t = (w - ones * 0x20) | ((w ^ (ones * '"')) - ones) | ((w ^ (ones * '\\')) - ones);
-    return (t & ~w & highs) | (w & highs);
-}
-
 /* Copy s[0..len) (len <= 16) to o when every byte is plain: true; else
  * false, with o's bytes undefined.  Two overlapping words cover the whole
  * string (keys and short values: most strings of an entry), no loop. */
@@ -63,7 +44,7 @@ static inline bool copy_short_plain(char *o, const unsigned char *s, size_t len)
         uint64_t a, z;
         memcpy(&a, s, 8);
         memcpy(&z, s + len - 8, 8);
-        if (word_needs_work(a) | word_needs_work(z))
+        if (aura_json_word_needs_work(a) | aura_json_word_needs_work(z))
             return false;
         memcpy(o, &a, 8);
         memcpy(o + len - 8, &z, 8);
@@ -73,7 +54,7 @@ static inline bool copy_short_plain(char *o, const unsigned char *s, size_t len)
         uint32_t a, z;
         memcpy(&a, s, 4);
         memcpy(&z, s + len - 4, 4);
-        if (word32_needs_work(a) | word32_needs_work(z))
+        if (aura_json_word32_needs_work(a) | aura_json_word32_needs_work(z))
             return false;
         memcpy(o, &a, 4);
         memcpy(o + len - 4, &z, 4);
@@ -117,7 +98,7 @@ static inline int utf8_sequence(const unsigned char *p, size_t n) {
     return need;
 }
 
-void aura_json_string(struct aura_buf *b, const char *str, size_t len) {
+void aura_json_string_full(struct aura_buf *b, const char *str, size_t len) {
     const unsigned char *s = (const unsigned char *)str, *end = s + len;
     /* Invariant at the top of the loop: room for the rest of the input
      * copied as it is, plus 7 (one escape or sequence and the closing
@@ -142,13 +123,13 @@ void aura_json_string(struct aura_buf *b, const char *str, size_t len) {
         }
         /* run of plain bytes, eight at a time (stored whole: the invariant
          * leaves room), up to the first byte that needs work: the lowest
-         * flagged byte of word_needs_work() is exact (no borrow reaches it);
+         * flagged byte of aura_json_word_needs_work() is exact (no borrow reaches it);
          * then one at a time (the last < 8 bytes, or big-endian) */
         while ((size_t)(end - s) >= 8) {
             uint64_t w, m;
             memcpy(&w, s, 8);
             memcpy(o, &w, 8);
-            if ((m = word_needs_work(w))) {
+            if ((m = aura_json_word_needs_work(w))) {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
                 size_t k = (size_t)__builtin_ctzll(m) >> 3;
                 o += k;
@@ -217,7 +198,7 @@ void aura_json_cstring(struct aura_buf *b, const char *s) {
     aura_json_string(b, s, strlen(s));
 }
 
-void aura_json_key(struct aura_buf *b, const char *key, size_t len) {
+void aura_json_key_full(struct aura_buf *b, const char *key, size_t len) {
     if (len <= 16) {
         aura_buf_reserve(b, len + 3);
         char *o = b->data + b->len;

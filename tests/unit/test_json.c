@@ -237,6 +237,46 @@ static void test_short_strings(void) {
     aura_buf_free(&b);
 }
 
+/* The inline short-string path (json.h) against the _full functions it
+ * hands everything else to: the same bytes and length for every length
+ * around its 4-16 window, plain or with a byte that needs work anywhere,
+ * appended to buffers of every fill (growth at every point). */
+static void test_inline_vs_full(void) {
+    static const unsigned char specials[] = {'"', '\\', 0x01, 0x1f, 0x7f, 0x80, 0xc3, 0xff};
+    int bad = 0, cases = 0;
+    for (size_t len = 0; len <= 20; len++)
+        for (size_t pos = 0; pos <= len; pos++) /* pos == len: plain */
+            for (size_t k = 0; k < (pos < len ? sizeof specials : 1); k++)
+                for (size_t fill = 0; fill < 40; fill++)
+                    for (int key = 0; key < 2; key++) {
+                        char in[32];
+                        memset(in, 'a', sizeof in);
+                        for (size_t i = 0; i < len; i++)
+                            in[i] = (char)('a' + i);
+                        if (pos < len)
+                            in[pos] = (char)specials[k];
+                        struct aura_buf x = AURA_BUF_INIT, y = AURA_BUF_INIT;
+                        for (size_t i = 0; i < fill; i++) {
+                            aura_buf_putc(&x, '.');
+                            aura_buf_putc(&y, '.');
+                        }
+                        if (key) {
+                            aura_json_key(&x, in, len);
+                            aura_json_key_full(&y, in, len);
+                        } else {
+                            aura_json_string(&x, in, len);
+                            aura_json_string_full(&y, in, len);
+                        }
+                        cases++;
+                        if ((x.len != y.len || memcmp(x.data, y.data, x.len + 1) != 0) && !bad++)
+                            printf("# %s of %zu bytes, 0x%02x at %zu, after %zu: %s, full: %s\n", key ? "key" : "string",
+                                   len, pos < len ? specials[k] : 0, pos, fill, x.data + fill, y.data + fill);
+                        aura_buf_free(&x);
+                        aura_buf_free(&y);
+                    }
+    CHECK_INT(bad, 0, "inline strings and keys == the _full functions (%d cases)", cases);
+}
+
 static void test_random_bytes(void) {
     struct aura_buf b = AURA_BUF_INIT, b2 = AURA_BUF_INIT;
     unsigned seed = 20261125;
@@ -521,6 +561,7 @@ int main(void) {
     test_string_table();
     test_every_ascii_byte();
     test_short_strings();
+    test_inline_vs_full();
     test_random_bytes();
     test_large_and_appending();
     test_numbers();
