@@ -133,7 +133,8 @@ void aura_wire_global_join(struct aura_global *g) {
     }
 }
 
-static inline __attribute__((always_inline)) void write_key(struct aura_buf *out, const char *key, size_t len, bool *first) {
+static inline __attribute__((always_inline)) void write_key(struct aura_buf *out, const char *key, size_t len,
+                                                            bool *first) {
     if (!*first)
         aura_buf_putc(out, ',');
     *first = false;

@@ -269,8 +269,9 @@ static void test_inline_vs_full(void) {
                         }
                         cases++;
                         if ((x.len != y.len || memcmp(x.data, y.data, x.len + 1) != 0) && !bad++)
-                            printf("# %s of %zu bytes, 0x%02x at %zu, after %zu: %s, full: %s\n", key ? "key" : "string",
-                                   len, pos < len ? specials[k] : 0, pos, fill, x.data + fill, y.data + fill);
+                            printf("# %s of %zu bytes, 0x%02x at %zu, after %zu: %s, full: %s\n",
+                                   key ? "key" : "string", len, pos < len ? specials[k] : 0, pos, fill, x.data + fill,
+                                   y.data + fill);
                         aura_buf_free(&x);
                         aura_buf_free(&y);
                     }
