@@ -215,13 +215,27 @@ void aura_json_key_full(struct aura_buf *b, const char *key, size_t len) {
     aura_buf_putc(b, ':');
 }
 
+/* "00" "01" ... "99" */
+static const char digit_pairs[201] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                                     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                                     "8081828384858687888990919293949596979899";
+
 void aura_json_int(struct aura_buf *b, int64_t v) {
     char tmp[24], *p = tmp + sizeof(tmp);
     uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
-    do {
-        *--p = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
+    /* two digits per division */
+    while (u >= 100) {
+        unsigned r = (unsigned)(u % 100);
+        u /= 100;
+        p -= 2;
+        memcpy(p, digit_pairs + 2 * r, 2);
+    }
+    if (u >= 10) {
+        p -= 2;
+        memcpy(p, digit_pairs + 2 * u, 2);
+    } else {
+        *--p = (char)('0' + u);
+    }
     if (v < 0)
         *--p = '-';
     aura_buf_append(b, p, (size_t)(tmp + sizeof(tmp) - p));
