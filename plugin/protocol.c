@@ -139,6 +139,12 @@ static void sent_add(struct sent_set *set, uint64_t hash, uint64_t seq, const ch
     aura_buf_append(&set->bytes, line, len);
 }
 
+/* The bytes of a set's line i (never NULL: the set's buffer is while only
+ * empty lines were added). */
+static const char *sent_bytes(const struct sent_set *set, size_t i) {
+    return set->bytes.data ? set->bytes.data + set->v[i].off : "";
+}
+
 static void sent_clear(struct sent_set *set) {
     set->n = 0;
     if (set->bytes.cap > SENT_BYTES_KEEP)
@@ -161,11 +167,11 @@ static void sent_carry_over(struct omp_proto *p) {
     aura_buf_init(&p->prev.bytes);
     for (size_t i = 0; i < old.n; i++)
         if (old.v[i].seq)
-            sent_add(&p->prev, old.v[i].hash, old.v[i].seq, old.bytes.data + old.v[i].off, old.v[i].len);
+            sent_add(&p->prev, old.v[i].hash, old.v[i].seq, sent_bytes(&old, i), old.v[i].len);
     free(old.v);
     aura_buf_free(&old.bytes);
     for (size_t i = 0; i < p->cur.n; i++) {
-        const char *line = p->cur.bytes.data + p->cur.v[i].off;
+        const char *line = sent_bytes(&p->cur, i);
         sent_add(&p->prev, line_hash(line, p->cur.v[i].len), p->cur.v[i].seq, line, p->cur.v[i].len);
     }
     sent_clear(&p->cur);
@@ -203,7 +209,7 @@ static uint64_t sent_match(struct omp_proto *p, const char *line, size_t len) {
     bool seen = false;
     for (; lo < p->prev.n && p->prev.v[lo].hash == hash; lo++) {
         const struct sent_line *s = &p->prev.v[lo];
-        if (s->len != len || memcmp(p->prev.bytes.data + s->off, line, len) != 0)
+        if (s->len != len || memcmp(sent_bytes(&p->prev, lo), line, len) != 0)
             continue; /* another line with the same hash */
         uint64_t seq = s->seq;
         if (seq && seq != SENT_HELD) {

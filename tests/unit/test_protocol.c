@@ -261,6 +261,19 @@ int main(void) {
     CHECK_INT(c.next_seq, 4, "abandoned transaction's line reused on resend");
     omp_proto_free(p);
 
+    /* an empty line, resent: reused like any other */
+    p = mk(&c, true);
+    line(p, "BEGIN TRANSACTION", 0);
+    line(p, "", 0);
+    line(p, "COMMIT TRANSACTION", 0);
+    omp_proto_tick(p, 10 * S, 10 * S);
+    CHECK(strstr(take(p), "ERROR") != NULL, "empty line: attempt 1 fails");
+    line(p, "BEGIN TRANSACTION", 11 * S);
+    line(p, "", 11 * S);
+    line(p, "e", 11 * S);
+    CHECK_INT(c.next_seq, 2, "empty line: reused, a new line queued");
+    omp_proto_free(p);
+
     /* a resent line is reused only for a line of the same bytes: a new line
      * (or one of the same length, or a prefix) is queued, whatever its hash
      * (test_protocol_collide: every hash the same) */
