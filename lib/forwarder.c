@@ -39,7 +39,7 @@ struct lane {
     /* the batch taken off the FIFO; a rejected batch is split into ranges
      * of it, sent one by one (the top of the stack is the request being
      * sent or waiting to be retried) until the rejected entry is alone */
-    struct aura_item **items;
+    struct aura_fifo_slot *items;
     size_t n_items, cap_items;
     struct range {
         size_t start, end;
@@ -145,7 +145,7 @@ static void lane_succeeded(struct lane *l) {
     struct aura_forwarder *f = l->f;
     struct range *r = cur_range(l);
     for (size_t i = r->start; i < r->end; i++)
-        aura_queue_done(&f->q, l->items[i]);
+        aura_queue_done(&f->q, l->items[i].it);
     f->st.sent += r->end - r->start;
     f->st.acked += r->end - r->start;
     f->st.bytes += l->body_len;
@@ -181,12 +181,12 @@ static void lane_build_body(struct lane *l) {
     aura_buf_reset(&l->body);
     if (r->end - r->start == 1 && l->urgent) {
         l->path = AURA_WIRE_PATH_SINGLE;
-        aura_wire_single(&l->body, key, l->items[r->start]->json, l->items[r->start]->len);
+        aura_wire_single(&l->body, key, l->items[r->start].it->json, l->items[r->start].len);
     } else {
         l->path = AURA_WIRE_PATH_BATCH;
         aura_wire_batch_begin(&l->body, key);
         for (size_t i = r->start; i < r->end; i++)
-            aura_wire_batch_add(&l->body, l->items[i]->json, l->items[i]->len, i == r->start);
+            aura_wire_batch_add(&l->body, l->items[i].it->json, l->items[i].len, i == r->start);
         aura_wire_batch_end(&l->body);
     }
     l->body_len = l->body.len;
@@ -215,11 +215,12 @@ static void lane_build_segments(struct lane *l) {
     size_t k = 0, total = l->frame.len;
     l->segs[k++] = (struct aura_segment){l->frame.data, prefix};
     for (size_t i = r->start; i < r->end; i++) {
-        const struct aura_item *it = l->items[i];
+        /* only the item's address: its header is not read (cold by now) */
+        struct aura_item *it = l->items[i].it;
         if (i == r->start) /* the first entry without the separator */
-            l->segs[k++] = (struct aura_segment){it->json, it->len};
+            l->segs[k++] = (struct aura_segment){it->json, l->items[i].len};
         else
-            l->segs[k++] = (struct aura_segment){&it->sep, (size_t)it->len + 1};
+            l->segs[k++] = (struct aura_segment){&it->sep, l->items[i].len + 1};
         total += l->segs[k - 1].len;
     }
     l->segs[k++] = (struct aura_segment){l->frame.data + prefix, l->frame.len - prefix};
@@ -276,17 +277,17 @@ static void lane_take(struct lane *l) {
     struct aura_forwarder *f = l->f;
     size_t bytes = 64;
     l->n_items = 0;
-    while (l->fifo->head && l->n_items < f->cfg->max_batch_entries) {
-        struct aura_item *it = l->fifo->head;
-        if (l->n_items > 0 && bytes + it->len + 1 > f->cfg->max_batch_bytes)
+    const struct aura_fifo_slot *s;
+    while ((s = aura_fifo_peek(l->fifo)) && l->n_items < f->cfg->max_batch_entries) {
+        if (l->n_items > 0 && bytes + s->len + 1 > f->cfg->max_batch_bytes)
             break;
-        aura_fifo_pop(l->fifo);
         if (l->n_items == l->cap_items) {
             l->cap_items = l->cap_items ? l->cap_items * 2 : 64;
             l->items = aura_realloc(l->items, l->cap_items * sizeof *l->items);
         }
-        l->items[l->n_items++] = it;
-        bytes += it->len + 1;
+        l->items[l->n_items++] = *s;
+        bytes += s->len + 1;
+        aura_fifo_pop(l->fifo);
     }
     l->attempt = 0;
     l->n_ranges = 0;
@@ -296,25 +297,25 @@ static void lane_take(struct lane *l) {
 
 static bool normal_ready(struct aura_forwarder *f, uint64_t now) {
     struct aura_fifo *q = &f->q.normal;
-    if (!q->head)
+    if (!q->n)
         return false;
     if (f->flush_requested || q->n >= f->cfg->max_batch_entries || q->bytes + 64 >= f->cfg->max_batch_bytes)
         return true;
-    return q->head->t_us + sec_to_us(f->cfg->flush_interval) <= now;
+    return aura_fifo_head(q)->t_us + sec_to_us(f->cfg->flush_interval) <= now;
 }
 
 static void lane_kick(struct lane *l) {
     struct aura_forwarder *f = l->f;
     while (!lane_active(l)) {
         if (l->urgent) {
-            if (!l->fifo->head)
+            if (!l->fifo->n)
                 return;
         } else {
             uint64_t now = aura_now_us();
             if (!normal_ready(f, now)) {
-                if (f->q.normal.head)
+                if (f->q.normal.n)
                     aura_loop_timer_arm(f->loop, &f->flush_timer,
-                                        f->q.normal.head->t_us + sec_to_us(f->cfg->flush_interval));
+                                        aura_fifo_head(&f->q.normal)->t_us + sec_to_us(f->cfg->flush_interval));
                 else
                     f->flush_requested = false;
                 return;
@@ -395,7 +396,7 @@ static void lane_rejected(struct lane *l, const struct aura_response *resp) {
     const char *why = resp->why;
     struct range r = *cur_range(l);
     if (r.end - r.start == 1) {
-        struct aura_item *it = l->items[r.start];
+        struct aura_item *it = l->items[r.start].it;
         aura_log_limited(&f->rl_drop, AURA_LOG_WARNING, "%s%s rejected an entry alone (%s); dropped it: %.160s",
                          f->cfg->endpoint, l->path, why, it->json);
         aura_queue_done(&f->q, it);
@@ -577,7 +578,7 @@ uint64_t aura_forwarder_last_seq(const struct aura_forwarder *f) {
 }
 
 void aura_forwarder_flush(struct aura_forwarder *f) {
-    if (f->q.normal.head)
+    if (f->q.normal.n)
         f->flush_requested = true;
     lane_kick(&f->normal);
     lane_kick(&f->urgent);

@@ -52,6 +52,8 @@ static void item_free(struct aura_queue *q, struct aura_item *it) {
 }
 
 void aura_queue_clear(struct aura_queue *q) {
+    free(q->normal.ring);
+    free(q->urgent.ring);
     struct aura_item *it = q->live_head;
     while (it) {
         struct aura_item *next = it->live_next;
@@ -111,7 +113,6 @@ struct aura_item *aura_queue_push(struct aura_queue *q, const char *json, size_t
     it->sep = AURA_WIRE_BATCH_SEP;
     memcpy(it->json, json, len);
     it->json[len] = '\0';
-    it->fifo_next = NULL;
     it->live_next = NULL;
     it->live_prev = q->live_tail;
     if (q->live_tail)
@@ -141,35 +142,48 @@ uint64_t aura_queue_watermark(const struct aura_queue *q) {
     return q->live_head ? q->live_head->seq - 1 : q->last_seq;
 }
 
+/* Room for one more slot: the ring doubles, its slots in order from 0. */
+static void fifo_grow(struct aura_fifo *f) {
+    if (f->n < f->cap)
+        return;
+    size_t cap = f->cap ? 2 * f->cap : 256;
+    struct aura_fifo_slot *ring = aura_malloc(cap * sizeof *ring);
+    for (size_t i = 0; i < f->n; i++)
+        ring[i] = f->ring[(f->first + i) & (f->cap - 1)];
+    free(f->ring);
+    f->ring = ring;
+    f->cap = cap;
+    f->first = 0;
+}
+
 void aura_fifo_push(struct aura_fifo *f, struct aura_item *it) {
-    it->fifo_next = NULL;
-    if (f->tail)
-        f->tail->fifo_next = it;
-    else
-        f->head = it;
-    f->tail = it;
+    fifo_grow(f);
+    f->ring[(f->first + f->n) & (f->cap - 1)] = (struct aura_fifo_slot){it, it->len};
     f->n++;
     f->bytes += it->len;
 }
 
 void aura_fifo_push_front(struct aura_fifo *f, struct aura_item *it) {
-    it->fifo_next = f->head;
-    f->head = it;
-    if (!f->tail)
-        f->tail = it;
+    fifo_grow(f);
+    f->first = (f->first - 1) & (f->cap - 1);
+    f->ring[f->first] = (struct aura_fifo_slot){it, it->len};
     f->n++;
     f->bytes += it->len;
 }
 
 struct aura_item *aura_fifo_pop(struct aura_fifo *f) {
-    struct aura_item *it = f->head;
-    if (!it)
+    if (!f->n)
         return NULL;
-    f->head = it->fifo_next;
-    if (!f->head)
-        f->tail = NULL;
-    it->fifo_next = NULL;
+    struct aura_fifo_slot s = f->ring[f->first];
+    f->first = (f->first + 1) & (f->cap - 1);
     f->n--;
-    f->bytes -= it->len;
-    return it;
+    f->bytes -= s.len;
+    if (!f->n && f->cap > 4096) {
+        /* a backlog is over: give its ring back */
+        free(f->ring);
+        f->ring = NULL;
+        f->cap = 0;
+        f->first = 0;
+    }
+    return s.it;
 }

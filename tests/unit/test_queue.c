@@ -61,8 +61,71 @@ static void test_many(void) {
     CHECK_INT(q.n_live, 0, "clear: nothing live");
 }
 
+/* The FIFO's ring against a plain array as the model: pushes at both ends,
+ * pops, growth while the ring wraps around, a backlog of 20,000 drained to
+ * nothing (the ring is given back) and used again; order, count and bytes
+ * must match the model after every step. */
+static void test_fifo_ring(void) {
+    enum { N = 20000 };
+    static struct aura_item *items[N];
+    enum { M = 1 << 19 }; /* more than the steps: the model never runs out of room */
+    static struct aura_item *model[2 * M];
+    size_t lo = M, hi = M; /* model[lo..hi) is the FIFO, head first */
+    struct aura_fifo f;
+    memset(&f, 0, sizeof f);
+    for (size_t i = 0; i < N; i++) {
+        items[i] = calloc(1, sizeof(struct aura_item) + 1);
+        items[i]->len = (uint32_t)(1 + i % 97);
+    }
+    bool ok = true;
+    size_t next = 0, bytes = 0, freed_rings = 0;
+    uint32_t rnd = 12345;
+    for (int step = 0; step < 200000 && ok; step++) {
+        rnd = rnd * 1103515245u + 12345u;
+        unsigned r = (rnd >> 16) % 100;
+        /* first phase: mostly pushes (a backlog builds), then mostly pops */
+        bool building = step < 60000 || (step >= 120000 && step < 140000);
+        if (hi - lo < N && (building ? r < 75 : r < 30)) {
+            struct aura_item *it = items[next++ % N]; /* N apart: never in the FIFO twice */
+            if (r % 10 == 0) {
+                aura_fifo_push_front(&f, it);
+                model[--lo] = it;
+            } else {
+                aura_fifo_push(&f, it);
+                model[hi++] = it;
+            }
+            bytes += it->len;
+        } else if (hi > lo) {
+            const struct aura_fifo_slot *s = aura_fifo_peek(&f);
+            struct aura_item *x = aura_fifo_pop(&f);
+            if (!s || x != model[lo] || aura_fifo_head(&f) != (hi - lo > 1 ? model[lo + 1] : NULL))
+                ok = false;
+            bytes -= model[lo]->len;
+            lo++;
+            if (hi == lo) {
+                if (f.ring == NULL)
+                    freed_rings++;
+                lo = hi = M; /* the model starts over in the middle too */
+            }
+        } else if (aura_fifo_pop(&f) != NULL || aura_fifo_peek(&f) != NULL) {
+            ok = false;
+        }
+        if (f.n != hi - lo || f.bytes != bytes)
+            ok = false;
+    }
+    CHECK(ok, "FIFO ring: order, count and bytes match the model (%zu pushed)", next);
+    CHECK(freed_rings >= 2, "a drained large ring is given back, and the FIFO works on after (%zu times)",
+          freed_rings);
+    while (aura_fifo_pop(&f))
+        ;
+    free(f.ring);
+    for (size_t i = 0; i < N; i++)
+        free(items[i]);
+}
+
 int main(void) {
     test_many();
+    test_fifo_ring();
     struct aura_queue q;
     aura_queue_init(&q);
     CHECK_INT(aura_queue_watermark(&q), 0, "empty queue: watermark 0");
@@ -86,7 +149,7 @@ int main(void) {
     struct aura_item *a = aura_fifo_pop(&q.normal), *c = aura_fifo_pop(&q.normal);
     CHECK(a == it[0] && c == it[2], "normal FIFO pops in submit order");
     aura_fifo_push_front(&q.normal, c);
-    CHECK(q.normal.head == it[2], "push_front puts an item back first");
+    CHECK(aura_fifo_head(&q.normal) == it[2], "push_front puts an item back first");
     CHECK_INT(q.normal.n, 3, "push_front counts it again");
 
     /* out-of-order completion: the watermark waits for the oldest */
