@@ -246,7 +246,8 @@ void jr_map_add(struct jr_map *m, const void *data, size_t len) {
     }
 }
 
-static void add_kept_str(struct jr_map *m, const char *key, int kind) {
+/* inline: key is a literal at every call, so its length is a constant */
+static inline __attribute__((always_inline)) void add_kept_str(struct jr_map *m, const char *key, int kind) {
     const struct jr_map_field *f = find_kind(m, kind);
     if (f)
         aura_entry_add_str(&m->entry, key, m->arena.data + f->val_off, f->val_len);

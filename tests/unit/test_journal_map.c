@@ -108,6 +108,41 @@ int main(void) {
         CHECK_STR(encode(&m, f), want, "SYSLOG_FACILITY=%d", fa);
     }
 
+    /* the '=' that ends a name, wherever it is: names of 1 to 70 bytes, values
+     * of 0 to 20 bytes with an '=' of their own, in a buffer just as long
+     * (ASan sees a read past it); with all fields as metadata, the name is the
+     * key and the rest the value */
+    {
+        bool ok = true;
+        struct jr_map all;
+        jr_map_init(&all);
+        jr_map_set_fields(&all, NULL, true);
+        for (size_t k = 0; k <= 70 && ok; k++)
+            for (size_t v = 0; v <= 20 && ok; v++) {
+                size_t len = k + 1 + v;
+                char *fd = malloc(len);
+                char key[80], val[32], expect[160];
+                memset(fd, 'a', k);
+                fd[k] = '=';
+                for (size_t j = 0; j < v; j++)
+                    fd[k + 1 + j] = j % 3 == 1 ? '=' : 'b';
+                memcpy(key, fd, k);
+                key[k] = '\0';
+                memcpy(val, fd + k + 1, v);
+                val[v] = '\0';
+                struct field f[] = {F("MESSAGE=m"), {fd, len}, END};
+                const char *got = encode(&all, f);
+                snprintf(expect, sizeof expect, "\"%s\":\"%s\"", key, val);
+                if (k == 0 ? strstr(got, ":\"b") != NULL : strstr(got, expect) == NULL) {
+                    ok = false;
+                    printf("# name of %zu, value of %zu: %s\n", k, v, got);
+                }
+                free(fd);
+            }
+        CHECK(ok, "the '=' after a name of 1 to 70 bytes is found, the value's own '=' kept in it");
+        jr_map_free(&all);
+    }
+
     /* metadata names of journal fields */
     static const struct {
         const char *field, *name;
