@@ -170,32 +170,6 @@ void jr_map_begin(struct jr_map *m) {
     m->severity = -1;
 }
 
-/* Most kept values are short (a PID, a priority, a unit name, a 32-digit
- * ID): up to 16 bytes are copied as two overlapping words of 8 (or 4, or the
- * first, middle and last byte), without a libc call; only within src[0, n). */
-static inline void copy_value(char *dst, const char *src, size_t n) {
-    if (n >= 8 && n <= 16) {
-        uint64_t a, b;
-        memcpy(&a, src, 8);
-        memcpy(&b, src + n - 8, 8);
-        memcpy(dst, &a, 8);
-        memcpy(dst + n - 8, &b, 8);
-    } else if (n > 16) {
-        memcpy(dst, src, n);
-    } else if (n >= 4) {
-        uint32_t a, b;
-        memcpy(&a, src, 4);
-        memcpy(&b, src + n - 4, 4);
-        memcpy(dst, &a, 4);
-        memcpy(dst + n - 4, &b, 4);
-    } else if (n) {
-        char a = src[0], b = src[n / 2], c = src[n - 1];
-        dst[0] = a;
-        dst[n / 2] = b;
-        dst[n - 1] = c;
-    }
-}
-
 static struct jr_map_field *keep(struct jr_map *m, int kind, const char *val, size_t len) {
     struct jr_map_field *f;
     if (m->n_kept == m->cap_kept) {
@@ -210,7 +184,7 @@ static struct jr_map_field *keep(struct jr_map *m, int kind, const char *val, si
     f->val_off = m->arena.len;
     f->val_len = len;
     aura_buf_reserve(&m->arena, len + 1);
-    copy_value(m->arena.data + m->arena.len, val, len);
+    aura_copy_small(m->arena.data + m->arena.len, val, len);
     m->arena.len += len + 1;
     m->arena.data[m->arena.len - 1] = '\0';
     m->arena.data[m->arena.len] = '\0';

@@ -8,6 +8,7 @@
 #pragma once
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 struct aura_buf {
@@ -38,10 +39,36 @@ static inline void aura_buf_reserve(struct aura_buf *b, size_t extra) {
         aura_buf_grow(b, extra);
 }
 
+/* memcpy(dst, src, n), but up to 16 bytes as two overlapping words (8, 4,
+ * or the first, middle and last byte) without a libc call: the pieces of an
+ * entry (journal values, keys, numbers) are mostly that short.  Reads only
+ * src[0, n). */
+static inline void aura_copy_small(char *dst, const char *src, size_t n) {
+    if (n >= 8 && n <= 16) {
+        uint64_t a, z;
+        memcpy(&a, src, 8);
+        memcpy(&z, src + n - 8, 8);
+        memcpy(dst, &a, 8);
+        memcpy(dst + n - 8, &z, 8);
+    } else if (n > 16) {
+        memcpy(dst, src, n);
+    } else if (n >= 4) {
+        uint32_t a, z;
+        memcpy(&a, src, 4);
+        memcpy(&z, src + n - 4, 4);
+        memcpy(dst, &a, 4);
+        memcpy(dst + n - 4, &z, 4);
+    } else if (n) {
+        char a = src[0], m = src[n / 2], z = src[n - 1];
+        dst[0] = a;
+        dst[n / 2] = m;
+        dst[n - 1] = z;
+    }
+}
+
 static inline void aura_buf_append(struct aura_buf *b, const void *p, size_t n) {
     aura_buf_reserve(b, n);
-    if (n)
-        memcpy(b->data + b->len, p, n);
+    aura_copy_small(b->data + b->len, p, n);
     b->len += n;
     b->data[b->len] = '\0';
 }
