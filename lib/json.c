@@ -40,26 +40,8 @@ static const char hexdigits[] = "0123456789abcdef";
  * false, with o's bytes undefined.  Two overlapping words cover the whole
  * string (keys and short values: most strings of an entry), no loop. */
 static inline bool copy_short_plain(char *o, const unsigned char *s, size_t len) {
-    if (len >= 8) {
-        uint64_t a, z;
-        memcpy(&a, s, 8);
-        memcpy(&z, s + len - 8, 8);
-        if (aura_json_word_needs_work(a) | aura_json_word_needs_work(z))
-            return false;
-        memcpy(o, &a, 8);
-        memcpy(o + len - 8, &z, 8);
-        return true;
-    }
-    if (len >= 4) {
-        uint32_t a, z;
-        memcpy(&a, s, 4);
-        memcpy(&z, s + len - 4, 4);
-        if (aura_json_word32_needs_work(a) | aura_json_word32_needs_work(z))
-            return false;
-        memcpy(o, &a, 4);
-        memcpy(o + len - 4, &z, 4);
-        return true;
-    }
+    if (len >= 4)
+        return aura_json_copy_plain_4_16(o, (const char *)s, len);
     for (size_t i = 0; i < len; i++) {
         if (!plain[s[i]])
             return false;

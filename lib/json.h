@@ -91,33 +91,30 @@ static inline bool aura_json_copy_plain_4_16(char *o, const char *s, size_t len)
     return true;
 }
 
+/* "s" (and a ':' after it when colon) written at once when s is 4 to 16
+ * plain bytes: true; false with b unchanged otherwise. */
+static inline __attribute__((always_inline)) bool aura_json_quote_short(struct aura_buf *b, const char *s, size_t len,
+                                                                       bool colon) {
+    if (len - 4 > 12) /* not 4 <= len <= 16 */
+        return false;
+    aura_buf_reserve(b, len + 3);
+    char *o = b->data + b->len; /* nothing committed to b->len until it fits */
+    if (!aura_json_copy_plain_4_16(o + 1, s, len))
+        return false;
+    o[0] = '"';
+    o[len + 1] = '"';
+    o[len + 2] = ':'; /* overwritten by the terminator when no colon */
+    o[len + 2 + colon] = '\0';
+    b->len += len + 2 + colon;
+    return true;
+}
+
 static inline __attribute__((always_inline)) void aura_json_string(struct aura_buf *b, const char *s, size_t len) {
-    if (len - 4 <= 12) { /* 4 <= len <= 16 */
-        aura_buf_reserve(b, len + 2);
-        char *o = b->data + b->len; /* nothing committed to b->len until it fits */
-        if (aura_json_copy_plain_4_16(o + 1, s, len)) {
-            o[0] = '"';
-            o[len + 1] = '"';
-            o[len + 2] = '\0';
-            b->len += len + 2;
-            return;
-        }
-    }
-    aura_json_string_full(b, s, len);
+    if (!aura_json_quote_short(b, s, len, false))
+        aura_json_string_full(b, s, len);
 }
 
 static inline __attribute__((always_inline)) void aura_json_key(struct aura_buf *b, const char *key, size_t len) {
-    if (len - 4 <= 12) {
-        aura_buf_reserve(b, len + 3);
-        char *o = b->data + b->len;
-        if (aura_json_copy_plain_4_16(o + 1, key, len)) {
-            o[0] = '"';
-            o[len + 1] = '"';
-            o[len + 2] = ':';
-            o[len + 3] = '\0';
-            b->len += len + 3;
-            return;
-        }
-    }
-    aura_json_key_full(b, key, len);
+    if (!aura_json_quote_short(b, key, len, true))
+        aura_json_key_full(b, key, len);
 }
