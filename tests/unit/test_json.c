@@ -352,6 +352,16 @@ static void test_large_and_appending(void) {
 
 /* ---- numbers and json-c values ----------------------------------------- */
 
+/* aura_json_int(v) is printf's "%" PRId64; the first mismatch is shown */
+static void int_against_printf(struct aura_buf *b, int64_t v, int *bad) {
+    char want[32];
+    snprintf(want, sizeof(want), "%" PRId64, v);
+    aura_buf_reset(b);
+    aura_json_int(b, v);
+    if ((strcmp(b->data, want) != 0 || b->len != strlen(want)) && !(*bad)++)
+        printf("# %" PRId64 ": got %s\n", v, b->data);
+}
+
 static void test_numbers(void) {
     static const struct {
         int64_t v;
@@ -369,25 +379,12 @@ static void test_numbers(void) {
     /* against printf: every value up to 100,000 and its negation, and each
      * power of ten and its neighbours */
     int bad = 0;
-    for (int64_t v = -100000; v <= 100000; v++) {
-        char want[32];
-        snprintf(want, sizeof(want), "%" PRId64, v);
-        aura_buf_reset(&b);
-        aura_json_int(&b, v);
-        if ((strcmp(b.data, want) != 0 || b.len != strlen(want)) && !bad++)
-            printf("# %" PRId64 ": got %s\n", v, b.data);
-    }
+    for (int64_t v = -100000; v <= 100000; v++)
+        int_against_printf(&b, v, &bad);
     for (int64_t p10 = 1; p10 <= INT64_MAX / 10; p10 *= 10)
         for (int64_t d = -1; d <= 1; d++)
-            for (int sign = -1; sign <= 1; sign += 2) {
-                int64_t v = sign * (p10 * 10 + d);
-                char want[32];
-                snprintf(want, sizeof(want), "%" PRId64, v);
-                aura_buf_reset(&b);
-                aura_json_int(&b, v);
-                if ((strcmp(b.data, want) != 0 || b.len != strlen(want)) && !bad++)
-                    printf("# %" PRId64 ": got %s\n", v, b.data);
-            }
+            for (int sign = -1; sign <= 1; sign += 2)
+                int_against_printf(&b, sign * (p10 * 10 + d), &bad);
     CHECK_INT(bad, 0, "ints: the same text as printf");
     aura_buf_reset(&b);
     aura_json_bool(&b, true);
