@@ -510,6 +510,22 @@ def median(files):
     print(json.dumps(out))
 
 
+def paired(d, name, floor, n):
+    """CPU per entry of NAME over FLOOR's, run k against run k (measured in one round, a
+    minute apart at most: this machine's speed drifts by a third within minutes, which a
+    ratio of medians taken from different rounds would carry): the median of those ratios
+    and each of them, as JSON.  Nothing when the runs do not pair up."""
+    def cpu_of_run(name, k):
+        with open(os.path.join(d, "%s.%d.json" % (name, k))) as f:
+            m = json.load(f)
+        return (m["user"] + m["sys"]) * 1e6 / n
+    ks = [k for k in range(1, 1000) if os.path.exists(os.path.join(d, "%s.%d.json" % (name, k)))]
+    if not ks or not all(os.path.exists(os.path.join(d, "%s.%d.json" % (floor, k))) for k in ks):
+        return
+    ratios = [cpu_of_run(name, k) / cpu_of_run(floor, k) for k in ks]
+    print(json.dumps({"ratio": statistics.median(ratios), "runs": ratios}))
+
+
 def main():
     cmd, a = sys.argv[1], sys.argv[2:]
     if cmd == "gen-export":
@@ -530,6 +546,8 @@ def main():
         return waitlines(*a)
     elif cmd == "median":
         median(a)
+    elif cmd == "paired":
+        paired(a[0], a[1], a[2], int(a[3]))
     elif cmd == "omwatch":
         omwatch(*a)
     else:
