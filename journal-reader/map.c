@@ -1,6 +1,5 @@
 #include "map.h"
 
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,6 +182,8 @@ static struct jr_map_field *keep(struct jr_map *m, int kind, const char *val, si
     f->key_off = 0;
     f->val_off = m->arena.len;
     f->val_len = len;
+    /* value and NUL with one capacity check: aura_buf_append + aura_buf_putc
+     * measured ~20 ns per entry slower (map microbenchmark, 245-251 vs 226-228) */
     aura_buf_reserve(&m->arena, len + 1);
     aura_copy_small(m->arena.data + m->arena.len, val, len);
     m->arena.len += len + 1;

@@ -58,6 +58,12 @@ static void merge_pairs(struct aura_buf *out, const struct aura_entry *e, const 
         write_pair(out, KEY_RELAY, g->relay, first);
 }
 
+/* The entry has a field of the member's key (hit: the entry's key bits that
+ * are also members' bits): the per-entry value wins. */
+static inline bool carries(const struct aura_entry *e, uint64_t hit, const struct aura_global_member *m) {
+    return (hit & m->bit) && aura_entry_find_fp(e, e->n_fields, m->key, m->key_fp);
+}
+
 void aura_wire_global_merged(struct aura_buf *out, const struct aura_entry *e, const struct aura_global *g,
                               bool *first) {
     if (!g)
@@ -72,12 +78,12 @@ void aura_wire_global_merged(struct aura_buf *out, const struct aura_entry *e, c
     size_t n = g->n_members[k];
     /* runs of members the entry does not carry, each copied in one piece */
     for (size_t i = 0; i < n;) {
-        if ((hit & m[i].bit) && aura_entry_find_fp(e, e->n_fields, m[i].key, m[i].key_fp)) {
+        if (carries(e, hit, &m[i])) {
             i++; /* per-entry wins */
             continue;
         }
         size_t j = i + 1;
-        while (j < n && !((hit & m[j].bit) && aura_entry_find_fp(e, e->n_fields, m[j].key, m[j].key_fp)))
+        while (j < n && !carries(e, hit, &m[j]))
             j++;
         if (!*first)
             aura_buf_putc(out, ',');
