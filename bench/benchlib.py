@@ -37,6 +37,19 @@
                                            wrapper), so a program that exits (a disk-assisted
                                            queue's worker) keeps its count; CPU and RssAnon per
                                            PID, kept after the PID is gone
+  benchlib.py omprog-drive OUTJSON N BATCH -- CMD ARGS...
+                                           speak rsyslog's omprog protocol with confirmMessages and
+                                           useTransactions to CMD, as omprog does: N messages of
+                                           the shipped template's JSON shape in transactions of
+                                           BATCH, each line only after the previous one's answer;
+                                           a transaction answered ERROR at its commit is sent again;
+                                           then close stdin and write {"wall","user","sys","rc",
+                                           "n"} (CPU: wait4 rusage of CMD) to OUTJSON
+  benchlib.py perfsplit PERFDATA           where a `perf record -g` profile's samples are, as JSON
+                                           shares: "user <dso>" (a libc system-call wrapper counts
+                                           as its call), "kernel sys <call>" (by the user frame
+                                           that entered the kernel), "kernel page faults",
+                                           "kernel other"
 """
 import json
 import os
@@ -526,6 +539,101 @@ def paired(d, name, floor, n):
     print(json.dumps({"ratio": statistics.median(ratios), "runs": ratios}))
 
 
+# the shipped snippet's main action: errors (severity <= 3) go to the urgent action instead
+OMPROG_PRIOS = [p for p in PRIOS if p > 3]
+
+
+def omprog_line(i):
+    apps = ("sshd", "nginx", "postgres", "CRON", "checkout-api", "kernel")
+    sev = OMPROG_PRIOS[(i * 7919) % len(OMPROG_PRIOS)]
+    return ('{"time":"2026-11-25T12:%02d:%02d.%06d+00:00","host":"web-%02d","fromhost_ip":"10.0.%d.%d",'
+            '"severity":"%d","facility":"daemon","app":"%s","procid":"%d","msgid":"-","sd":"-",'
+            '"msg":"request %d completed in %d ms path=/api/v1/orders/%d status=200 user=alice",'
+            '"fields":{}}\n' % (i // 60 % 60, i % 60, (i * 37) % 1000000, i % 20, i % 7, i % 250, sev,
+                                 apps[i % len(apps)], 300 + i % 4000, i, i % 300, i)).encode()
+
+
+def omprog_drive(args):
+    outjson, n, batch = args[0], int(args[1]), int(args[2])
+    cmd = args[args.index("--") + 1:]
+    t0 = time.monotonic()
+    p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
+    rd, wr = p.stdout, p.stdin
+
+    def answer():
+        line = rd.readline()
+        if not line:
+            raise SystemExit("omprog-drive: %s closed its stdout" % cmd[0])
+        return line.strip()
+
+    if answer() != b"OK":
+        raise SystemExit("omprog-drive: %s did not start with OK" % cmd[0])
+    i = 0
+    while i < n:
+        wr.write(b"BEGIN TRANSACTION\n")
+        if answer() != b"OK":
+            raise SystemExit("omprog-drive: BEGIN TRANSACTION not answered OK")
+        first = i
+        while i < n and i - first < batch:
+            wr.write(omprog_line(i))
+            r = answer()
+            if r not in (b"OK", b"DEFER_COMMIT"):
+                raise SystemExit("omprog-drive: message %d answered %r" % (i, r))
+            i += 1
+        wr.write(b"COMMIT TRANSACTION\n")
+        r = answer()
+        if r.startswith(b"ERROR"):
+            i = first  # omprog sends the transaction again
+        elif r != b"OK":
+            raise SystemExit("omprog-drive: commit answered %r" % r)
+    wr.close()
+    pid, status, ru = os.wait4(p.pid, 0)
+    res = {"wall": time.monotonic() - t0, "user": ru.ru_utime, "sys": ru.ru_stime,
+           "rc": os.waitstatus_to_exitcode(status), "n": n}
+    with open(outjson, "w") as f:
+        json.dump(res, f)
+    return 0 if res["rc"] == 0 else 1
+
+
+LIBC_CALLS = {"read": "read", "__GI___libc_read": "read", "__libc_read": "read", "write": "write",
+              "__GI___libc_write": "write", "__libc_write": "write", "__poll": "poll", "poll": "poll",
+              "__send": "sendto", "send": "sendto", "__libc_send": "sendto", "sendto": "sendto",
+              "__libc_recv": "recvfrom", "recv": "recvfrom", "__recv": "recvfrom", "recvfrom": "recvfrom"}
+
+
+def perfsplit(data):
+    out = subprocess.run(["perf", "script", "-i", data, "-F", "ip,sym,dso"], capture_output=True,
+                         text=True, check=True).stdout
+    counts, n = {}, 0
+    for block in out.split("\n\n"):
+        frames = [l.split(None, 2) for l in block.strip().splitlines() if l.strip()]
+        if not frames:
+            continue
+        n += 1
+        addr, sym = frames[0][0], frames[0][1] if len(frames[0]) > 1 else "?"
+        dso = frames[0][-1].strip("()").rsplit("/", 1)[-1] if len(frames[0]) > 2 else "?"
+        if not addr.startswith("ffffffff"):
+            key = "user " + dso
+            if dso.startswith("libc.so") and sym.split("@")[0] in LIBC_CALLS:
+                key = "kernel sys " + LIBC_CALLS[sym.split("@")[0]]
+        else:
+            key = "kernel other"
+            for f in frames:
+                if "exc_page_fault" in f[1] if len(f) > 1 else False:
+                    key = "kernel page faults"
+                    break
+                if not f[0].startswith("ffffffff"):
+                    # the user frame that entered the kernel: a system call's wrapper, or (an
+                    # interrupt, a fault) any code; the kernel's own sys_ frame names the call
+                    s = f[1].split("@")[0] if len(f) > 1 else "?"
+                    m = re.search(r"__(?:x64|do)_sys_(\w+)", block)
+                    if s in LIBC_CALLS or m:
+                        key = "kernel sys " + (LIBC_CALLS.get(s) or m.group(1))
+                    break
+        counts[key] = counts.get(key, 0) + 1
+    print(json.dumps({k: v / n for k, v in sorted(counts.items(), key=lambda kv: -kv[1])}))
+
+
 def main():
     cmd, a = sys.argv[1], sys.argv[2:]
     if cmd == "gen-export":
@@ -550,6 +658,10 @@ def main():
         paired(a[0], a[1], a[2], int(a[3]))
     elif cmd == "omwatch":
         omwatch(*a)
+    elif cmd == "omprog-drive":
+        return omprog_drive(a)
+    elif cmd == "perfsplit":
+        perfsplit(a[0])
     else:
         print(__doc__, file=sys.stderr)
         return 2
