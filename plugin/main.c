@@ -237,12 +237,6 @@ static void write_replies(struct plugin *p) {
     omp_proto_output_consumed(p->proto, len);
 }
 
-/* A line of a transaction is answered before it is parsed and queued
- * (protocol.h, reply_now): rsyslog's next line is on its way meanwhile. */
-static void op_reply_now(void *userdata) {
-    write_replies(userdata);
-}
-
 static void arm_timer(struct plugin *p) {
     uint64_t when = omp_proto_next_tick(p->proto);
     if (when)
@@ -416,9 +410,7 @@ static int fe_start(struct aura_app *app) {
          * protocol.c, recovery */
         .resend_first = p->confirm,
     };
-    /* --stdout: the replies stay after the entries the sink printed for them */
-    struct omp_proto_ops ops = {.userdata = p, .submit = op_submit, .flush = op_flush, .discard = op_discard,
-                                .reply_now = app->use_stdout ? NULL : op_reply_now};
+    struct omp_proto_ops ops = {.userdata = p, .submit = op_submit, .flush = op_flush, .discard = op_discard};
     p->proto = omp_proto_new(&set, &ops);
     apply_content(p, app->cfg);
     aura_timer_init(&p->ml_timer, on_ml_timer, p);

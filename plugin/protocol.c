@@ -464,10 +464,6 @@ void omp_proto_line(struct omp_proto *p, const char *line, size_t len, uint64_t 
     p->st.lines++;
     if (p->in_txn) {
         p->txn_lines++;
-        /* the answer first: it does not depend on what follows (ops.reply_now) */
-        reply(p, "DEFER_COMMIT");
-        if (p->ops.reply_now)
-            p->ops.reply_now(p->ops.userdata);
         if (p->txn_incomplete) {
             /* already failing: rsyslog resends the whole batch */
         } else if (p->n_held == 0 && submit(p, line, len) == 0) {
@@ -479,6 +475,7 @@ void omp_proto_line(struct omp_proto *p, const char *line, size_t len, uint64_t 
             p->st.backlog_overflows++;
             held_clear(p);
         }
+        reply(p, "DEFER_COMMIT");
         return;
     }
 

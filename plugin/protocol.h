@@ -60,12 +60,6 @@ struct omp_proto_ops {
      * again, so lines submitted but still held (an unfinished stack trace)
      * are dropped, not sent.  May be NULL. */
     void (*discard)(void *userdata);
-    /* Write the replies buffered so far now.  Called with a line of a
-     * transaction answered before its work is done: its answer is
-     * DEFER_COMMIT whatever submit does (queued, held, the transaction
-     * already failing), so rsyslog prepares the next line while this one is
-     * parsed and encoded.  May be NULL (replies wait for the caller). */
-    void (*reply_now)(void *userdata);
 };
 
 struct omp_proto_settings {

@@ -15,19 +15,10 @@ struct fake_core {
     size_t room;    /* entries accepted before -EAGAIN */
     int flushes;
     char last[64];
-    /* reply_now tests: 'S' per submit, 'R' per early write with what it wrote */
-    struct omp_proto *proto;
-    char order[256];
 };
-
-static void order_add(struct fake_core *c, const char *what) {
-    size_t n = strlen(c->order);
-    snprintf(c->order + n, sizeof(c->order) - n, "%s", what);
-}
 
 static int fake_submit(void *ud, const char *line, size_t len, uint64_t *seq) {
     struct fake_core *c = ud;
-    order_add(c, "S ");
     if (c->room == 0)
         return -EAGAIN;
     c->room--;
@@ -56,15 +47,6 @@ static struct omp_proto *mk_set(struct fake_core *c, bool confirm, bool resend_f
 
 static struct omp_proto *mk(struct fake_core *c, bool confirm) {
     return mk_set(c, confirm, false);
-}
-
-static const char *take(struct omp_proto *p);
-
-/* ops.reply_now: what is owed goes out now, before the line's work */
-static void fake_reply_now(void *ud) {
-    struct fake_core *c = ud;
-    order_add(c, "R:");
-    order_add(c, take(c->proto));
 }
 
 /* take the output produced so far as a C string (static buffer) */
@@ -177,50 +159,9 @@ static void test_recovery(void) {
     omp_proto_free(p);
 }
 
-/* With reply_now, a line of a transaction is answered before submit runs,
- * and answered DEFER_COMMIT whatever submit then does; the commit still
- * waits for the acknowledgement. */
-static void test_reply_first(void) {
-    struct fake_core c;
-    struct omp_proto_settings s = {.confirm = true, .commit_timeout_us = 10 * S, .keepalive_us = 1 * S,
-                                    .max_backlog_lines = 1, .max_backlog_bytes = 1 << 20};
-    struct omp_proto_ops ops = {.userdata = &c, .submit = fake_submit, .flush = fake_flush,
-                                .reply_now = fake_reply_now};
-    memset(&c, 0, sizeof(c));
-    c.room = 2;
-    struct omp_proto *p = omp_proto_new(&s, &ops);
-    c.proto = p;
-    omp_proto_start(p, 0);
-    line(p, "BEGIN TRANSACTION", 0);
-    CHECK_STR(take(p), "OK\nOK\n", "reply_now: startup and BEGIN answered as before");
-    line(p, "a", 0);
-    line(p, "b", 0);
-    CHECK_STR(c.order, "R:DEFER_COMMIT\nS R:DEFER_COMMIT\nS ", "reply_now: each line answered before it is submitted");
-    c.order[0] = '\0';
-    line(p, "c", 0); /* the core is full: held */
-    line(p, "d", 0); /* beyond max_backlog_lines: the transaction fails at its commit */
-    CHECK_STR(c.order, "R:DEFER_COMMIT\nS R:DEFER_COMMIT\n", "reply_now: held and overflowing lines answered first too");
-    CHECK_STR(take(p), "", "reply_now: nothing left owed");
-    line(p, "COMMIT TRANSACTION", 0);
-    omp_proto_acked(p, 2, 0);
-    CHECK(strncmp(take(p), "ERROR", 5) == 0, "reply_now: the overflowed transaction's commit is refused");
-    c.order[0] = '\0';
-    c.room = 10;
-    line(p, "BEGIN TRANSACTION", 1 * S);
-    line(p, "e", 1 * S);
-    line(p, "COMMIT TRANSACTION", 1 * S);
-    CHECK_STR(c.order, "R:OK\nDEFER_COMMIT\nS ", "reply_now: an early write takes what was owed before, in order");
-    CHECK_STR(take(p), "", "reply_now: the commit not answered before the acknowledgement");
-    omp_proto_acked(p, 3, 1 * S);
-    CHECK_STR(take(p), "OK\n", "reply_now: the commit still waits for the acknowledgement");
-    omp_proto_free(p);
-}
-
 int main(void) {
     struct fake_core c;
     struct omp_proto *p;
-
-    test_reply_first();
 
     /* --- a transaction acknowledged after the commit ------------------- */
     p = mk(&c, true);
