@@ -566,26 +566,31 @@ def omprog_drive(args):
             raise SystemExit("omprog-drive: %s closed its stdout" % cmd[0])
         return line.strip()
 
-    if answer() != b"OK":
-        raise SystemExit("omprog-drive: %s did not start with OK" % cmd[0])
-    i = 0
-    while i < n:
-        wr.write(b"BEGIN TRANSACTION\n")
+    try:
         if answer() != b"OK":
-            raise SystemExit("omprog-drive: BEGIN TRANSACTION not answered OK")
-        first = i
-        while i < n and i - first < batch:
-            wr.write(omprog_line(i))
+            raise SystemExit("omprog-drive: %s did not start with OK" % cmd[0])
+        i = 0
+        while i < n:
+            wr.write(b"BEGIN TRANSACTION\n")
+            if answer() != b"OK":
+                raise SystemExit("omprog-drive: BEGIN TRANSACTION not answered OK")
+            first = i
+            while i < n and i - first < batch:
+                wr.write(omprog_line(i))
+                r = answer()
+                if r not in (b"OK", b"DEFER_COMMIT"):
+                    raise SystemExit("omprog-drive: message %d answered %r" % (i, r))
+                i += 1
+            wr.write(b"COMMIT TRANSACTION\n")
             r = answer()
-            if r not in (b"OK", b"DEFER_COMMIT"):
-                raise SystemExit("omprog-drive: message %d answered %r" % (i, r))
-            i += 1
-        wr.write(b"COMMIT TRANSACTION\n")
-        r = answer()
-        if r.startswith(b"ERROR"):
-            i = first  # omprog sends the transaction again
-        elif r != b"OK":
-            raise SystemExit("omprog-drive: commit answered %r" % r)
+            if r.startswith(b"ERROR"):
+                i = first  # omprog sends the transaction again
+            elif r != b"OK":
+                raise SystemExit("omprog-drive: commit answered %r" % r)
+    except BaseException:
+        p.kill()  # a failed run leaves no program behind, even one that stopped answering
+        p.wait()
+        raise
     wr.close()
     pid, status, ru = os.wait4(p.pid, 0)
     res = {"wall": time.monotonic() - t0, "user": ru.ru_utime, "sys": ru.ru_stime,
@@ -613,22 +618,21 @@ def perfsplit(data):
         addr, sym = frames[0][0], frames[0][1] if len(frames[0]) > 1 else "?"
         dso = frames[0][-1].strip("()").rsplit("/", 1)[-1] if len(frames[0]) > 2 else "?"
         if not addr.startswith("ffffffff"):
-            key = "user " + dso
-            if dso.startswith("libc.so") and sym.split("@")[0] in LIBC_CALLS:
-                key = "kernel sys " + LIBC_CALLS[sym.split("@")[0]]
+            call = LIBC_CALLS.get(sym.split("@")[0]) if dso.startswith("libc.so") else None
+            key = "kernel sys " + call if call else "user " + dso
         else:
             key = "kernel other"
             for f in frames:
-                if "exc_page_fault" in f[1] if len(f) > 1 else False:
+                fsym = f[1].split("@")[0] if len(f) > 1 else "?"
+                if "exc_page_fault" in fsym:
                     key = "kernel page faults"
                     break
                 if not f[0].startswith("ffffffff"):
                     # the user frame that entered the kernel: a system call's wrapper, or (an
                     # interrupt, a fault) any code; the kernel's own sys_ frame names the call
-                    s = f[1].split("@")[0] if len(f) > 1 else "?"
                     m = re.search(r"__(?:x64|do)_sys_(\w+)", block)
-                    if s in LIBC_CALLS or m:
-                        key = "kernel sys " + (LIBC_CALLS.get(s) or m.group(1))
+                    if fsym in LIBC_CALLS or m:
+                        key = "kernel sys " + (LIBC_CALLS.get(fsym) or m.group(1))
                     break
         counts[key] = counts.get(key, 0) + 1
     print(json.dumps({k: v / n for k, v in sorted(counts.items(), key=lambda kv: -kv[1])}))
